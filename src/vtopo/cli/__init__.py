@@ -1,0 +1,81 @@
+"""Command-line entry point: wires commands together and maps errors to exit codes.
+
+Exit codes: 0 ok; 1 any error (usage errors included); 2 only for
+"changes present" under `plan --detailed-exitcode`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from vtopo import __version__
+from vtopo.errors import VtopoError
+
+from .app import app
+
+# Command modules register themselves on `app` when imported.
+from . import validate as _validate  # noqa: F401,E402
+from . import dev as _dev  # noqa: F401,E402
+from . import plan as _plan  # noqa: F401,E402
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"vtopo {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (never with locals)."),
+) -> None:
+    """Declarative PostgreSQL + pgvector vector topologies: validate, plan, apply."""
+    if debug:
+        os.environ["VTOPO_DEBUG"] = "1"
+
+
+def print_error(error: VtopoError) -> None:
+    # Plain text: messages may quote database output, so no rich markup in them.
+    stderr.print("[bold red]error:[/]", end=" ")
+    stderr.print(error.message, markup=False)
+    if error.hint:
+        stderr.print("[dim]hint:[/]", end=" ")
+        stderr.print(error.hint, markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; never lets a traceback reach the user unless --debug."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get("VTOPO_DEBUG") == "1"
+    try:
+        app(args=argv, standalone_mode=False, prog_name="vtopo")
+    except VtopoError as error:
+        if debug:
+            raise
+        print_error(error)
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        stderr.print("aborted", markup=False)
+        sys.exit(1)
+    except typer.TyperException as usage:
+        # Usage errors exit 2 in click/typer; vtopo reserves 2 for "changes present".
+        show = getattr(usage, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:
+            stderr.print(f"error: {usage.message}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        stderr.print("interrupted", markup=False)
+        sys.exit(130)
+    sys.exit(0)
