@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from vtopo import __version__
-from vtopo.errors import VtopoError
+from vtopo.errors import SpecError, VtopoError
 
 from .app import app
 
@@ -44,12 +44,19 @@ def _root(
 
 
 def print_error(error: VtopoError) -> None:
-    # Plain text: messages may quote database output, so no rich markup in them.
-    stderr.print("[bold red]error:[/]", end=" ")
-    stderr.print(error.message, markup=False)
+    # Plain text without wrapping: messages may quote database output (no rich
+    # markup) and each `FILE:LINE: key: message` line must stay greppable.
+    lines = error.message.splitlines() or [""]
+    if isinstance(error, SpecError) and len(lines) > 1:
+        stderr.print(f"[bold red]error:[/] {len(lines)} problems in the topology file:")
+        for line in lines:
+            stderr.print(line, markup=False, soft_wrap=True)
+    else:
+        stderr.print("[bold red]error:[/]", end=" ")
+        stderr.print(error.message, markup=False, soft_wrap=True)
     if error.hint:
         stderr.print("[dim]hint:[/]", end=" ")
-        stderr.print(error.hint, markup=False)
+        stderr.print(error.hint, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

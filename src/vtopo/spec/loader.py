@@ -1,0 +1,174 @@
+"""Load a topology file: YAML with line numbers, then the pydantic models.
+
+Every problem is reported at once as `FILE:LINE: path.to.key: message`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from vtopo.errors import SpecError
+
+from .models import Topology
+from .rules import cross_reference_problems
+
+Location = tuple[Any, ...]
+
+
+class _Document:
+    """Plain data from YAML plus the line of every key and list item."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Location, int] = {}
+        self.problems: list[tuple[int, Location, str]] = []
+
+    def line_of(self, loc: Location) -> int:
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Location) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        own_pairs = len(node.value)
+        loader.flatten_mapping(node)  # resolves `<<:` merge keys; merged pairs come first
+        first_own = len(node.value) - own_pairs
+        result: dict[Any, Any] = {}
+        for position, (key_node, value_node) in enumerate(node.value):
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                doc.problems.append((key_node.start_mark.line + 1, path, "keys must be plain strings"))
+                continue
+            key = str(key) if not isinstance(key, str) else key
+            line = key_node.start_mark.line + 1
+            if key in result and position >= first_own:
+                doc.problems.append(
+                    (line, (*path, key), f"duplicate key (first given on line {doc.lines[(*path, key)]})")
+                )
+                continue
+            doc.lines.setdefault((*path, key), line)
+            result[key] = _build(value_node, loader, doc, (*path, key))
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            doc.lines[(*path, index)] = item.start_mark.line + 1
+            items.append(_build(item, loader, doc, (*path, index)))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def _parse_yaml(text: str, file: str) -> tuple[Any, _Document]:
+    doc = _Document()
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise SpecError([f"{file}:1: the file is empty; see `vtopo schema` or topology.example.yaml"])
+        data = _build(root, loader, doc, ())
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise SpecError([f"{file}:{line}: not valid YAML: {error.problem or error}"]) from None
+    except yaml.YAMLError as error:
+        raise SpecError([f"{file}:1: not valid YAML: {error}"]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SpecError([f"{file}:1: the top level must be a mapping with version, databases and collections"])
+    return data, doc
+
+
+def _model_at(loc: Location) -> type[BaseModel] | None:
+    """The model class whose keys live at `loc` (for 'did you mean')."""
+    model: Any = Topology
+    remaining = list(loc)
+    while remaining:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(str(remaining.pop(0)))
+        if field is None:
+            return None
+        annotation = field.annotation
+        while True:
+            origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+            if origin is dict and remaining:
+                remaining.pop(0)
+                annotation = args[1]
+            elif args and origin is not dict:
+                models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+                annotation = models[0] if models else None
+            else:
+                break
+        model = annotation
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _message(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed: {', '.join(known)}" if known else "")
+        return f"unknown key {loc[-1]!r}{hint}"
+    if error["type"] == "missing":
+        return "required key is missing"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def _key_path(loc: Location) -> str:
+    # pydantic marks an invalid dict key with a trailing "[key]" part: the key is the location.
+    parts = [str(part) for part in loc if part != "[key]"]
+    return ".".join(parts) or "(top level)"
+
+
+def parse_topology(text: str, file: str | Path = "topology.yaml") -> Topology:
+    """Validate topology text; raise SpecError listing every problem."""
+    file = str(file)
+    data, doc = _parse_yaml(text, file)
+    found: dict[tuple[Location, str], int] = {}
+    for line, loc, message in doc.problems:
+        found[(loc, message)] = line
+    try:
+        topology = Topology.model_validate(data)
+    except ValidationError as error:
+        topology = None
+        for detail in error.errors(include_url=False):
+            loc = tuple(part for part in detail["loc"] if part != "[key]")
+            found.setdefault((loc, _message(detail)), doc.line_of(loc))
+        # Field errors stop pydantic before the cross-section rules run; run them too.
+        for loc, message in cross_reference_problems(data):
+            found.setdefault((loc, message), doc.line_of(loc))
+    if found:
+        ordered = sorted(found.items(), key=lambda item: (item[1], _key_path(item[0][0])))
+        raise SpecError([f"{file}:{line}: {_key_path(loc)}: {message}" for (loc, message), line in ordered])
+    return topology
+
+
+def load_topology(path: str | Path) -> Topology:
+    """Read and validate a topology file (offline: no database, no secret)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(
+            [f"{path}: no such topology file"],
+            hint="pass -f FILE, set VTOPO_FILE, or start from topology.example.yaml",
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError([f"{path}: cannot read the topology file: {getattr(error, 'strerror', None) or error}"]) from None
+    topology = parse_topology(text, path)
+    topology._source_path = path
+    return topology

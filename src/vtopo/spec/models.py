@@ -1,0 +1,260 @@
+"""The topology file as pydantic models: every rule a user can get wrong.
+
+Field-level rules live on the fields; rules that span the file (one primary,
+references between sections, pgvector limits) live in Topology's validator.
+Each error raised here carries the location of the offending key so the
+loader can print `FILE:LINE: path.to.key: message`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from .names import CollectionName, Identifier, QualifiedName, RoleName, split_qualified
+from .rules import cross_reference_problems
+from .secrets import find_references, is_reference
+
+# pgvector limits (0.8): storable dimensions and indexable dimensions per type.
+MAX_DIMENSIONS = {"vector": 16000, "halfvec": 16000}
+MAX_INDEXED_DIMENSIONS = {"vector": 2000, "halfvec": 4000}
+
+
+class VectorType(str, Enum):
+    vector = "vector"
+    halfvec = "halfvec"
+
+
+class Measure(str, Enum):
+    cosine = "cosine"
+    l2 = "l2"
+    inner_product = "inner_product"
+
+
+class IndexMethod(str, Enum):
+    hnsw = "hnsw"
+    ivfflat = "ivfflat"
+    none = "none"
+
+
+class MetadataType(str, Enum):
+    text = "text"
+    integer = "integer"
+    bigint = "bigint"
+    numeric = "numeric"
+    boolean = "boolean"
+    timestamptz = "timestamptz"
+
+
+class IterativeScan(str, Enum):
+    off = "off"
+    strict_order = "strict_order"
+    relaxed_order = "relaxed_order"
+
+
+class Spec(BaseModel):
+    """Base for every section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class ServerOptions(Spec):
+    """postgres_fdw server options the user may tune (extensions 'vector' is always set)."""
+
+    fetch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per round trip.")
+    async_capable: bool = Field(True, description="Concurrent foreign scans under Append.")
+    use_remote_estimate: bool = Field(False, description="Ask the remote for costs (extra round trips).")
+    fdw_startup_cost: float | None = Field(None, ge=0)
+    fdw_tuple_cost: float | None = Field(None, ge=0)
+
+
+class FdwSpec(Spec):
+    """How the primary reaches this database through postgres_fdw."""
+
+    host: str | None = Field(None, description="Defaults to the host of dsn.")
+    port: int | None = Field(None, ge=1, le=65535, description="Defaults to the port of dsn.")
+    dbname: str | None = Field(None, description="Defaults to the database of dsn.")
+    user: RoleName | None = Field(None, description="Read-only login role vtopo manages here (default vtopo_fdw_<database>).")
+    password: str | None = Field(None, description="Must be a ${env:NAME} or ${file:PATH} reference.")
+    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = None
+    options: ServerOptions = Field(default_factory=ServerOptions)
+
+    @field_validator("password")
+    @classmethod
+    def _password_is_reference(cls, value: str | None) -> str | None:
+        if value is not None and not is_reference(value):
+            raise ValueError("a password must come from ${env:NAME} or ${file:PATH}, never literally from the file")
+        return value
+
+
+class DatabaseSpec(Spec):
+    primary: bool = False
+    dsn: str = Field(description="libpq URI or key=value string; put the password in a ${env:...} reference.")
+    fdw: FdwSpec | None = None
+
+    @field_validator("dsn")
+    @classmethod
+    def _dsn_has_no_literal_password(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        if not is_reference(value) and _literal_password_in_dsn(value):
+            raise ValueError("the DSN holds a literal password; use ${env:NAME} or ${file:PATH} for it")
+        return value
+
+
+class IndexSpec(Spec):
+    method: IndexMethod = IndexMethod.hnsw
+    m: int | None = Field(None, ge=2, le=100, description="HNSW: links per node (default 16).")
+    ef_construction: int | None = Field(None, ge=4, le=1000, description="HNSW: build candidate list (default 64, >= 2*m).")
+    lists: int | None = Field(None, ge=1, le=32768, description="IVFFlat: number of lists (default 100).")
+
+    @model_validator(mode="after")
+    def _parameters_fit_method(self) -> IndexSpec:
+        hnsw_only = [k for k in ("m", "ef_construction") if getattr(self, k) is not None]
+        if self.method is not IndexMethod.hnsw and hnsw_only:
+            raise _error_at(hnsw_only[0], f"{hnsw_only[0]} applies only to method hnsw")
+        if self.method is not IndexMethod.ivfflat and self.lists is not None:
+            raise _error_at("lists", "lists applies only to method ivfflat")
+        if self.method is IndexMethod.hnsw and self.effective_ef_construction < 2 * self.effective_m:
+            raise _error_at(
+                "ef_construction",
+                f"ef_construction ({self.effective_ef_construction}) must be at least 2 * m ({2 * self.effective_m})",
+            )
+        return self
+
+    @property
+    def effective_m(self) -> int:
+        return self.m if self.m is not None else 16
+
+    @property
+    def effective_ef_construction(self) -> int:
+        return self.ef_construction if self.ef_construction is not None else 64
+
+    @property
+    def effective_lists(self) -> int:
+        return self.lists if self.lists is not None else 100
+
+
+class MetadataField(Spec):
+    type: MetadataType = MetadataType.text
+    index: bool = Field(False, description="Create a B-tree index on the promoted field.")
+
+
+class ExposeSpec(Spec):
+    view: QualifiedName = Field(description="View on the primary, e.g. public.docs.")
+    grant: list[RoleName] = Field(default_factory=list, description="Roles that get SELECT on the view.")
+
+    @field_validator("view")
+    @classmethod
+    def _not_in_vecs(cls, value: str) -> str:
+        if split_qualified(value)[0] == "vecs":
+            raise ValueError("views must not live in schema vecs: the Vecs client would mistake them for collections")
+        return value
+
+
+class SearchSpec(Spec):
+    """Search settings for queries arriving through the primary (set on the reading role)."""
+
+    ef_search: int | None = Field(None, ge=1, le=1000, description="hnsw.ef_search")
+    iterative_scan: IterativeScan | None = Field(None, description="hnsw/ivfflat.iterative_scan")
+    max_scan_tuples: int | None = Field(None, ge=1, description="hnsw.max_scan_tuples")
+    probes: int | None = Field(None, ge=1, le=32768, description="ivfflat.probes")
+    max_probes: int | None = Field(None, ge=1, le=32768, description="ivfflat.max_probes")
+
+
+class CollectionSpec(Spec):
+    database: Identifier = Field(description="Key of the database that holds the rows.")
+    dimension: int = Field(ge=1, le=16000)
+    type: VectorType = VectorType.vector
+    measure: Measure = Measure.cosine
+    index: IndexSpec = Field(default_factory=IndexSpec)
+    metadata: dict[Identifier, MetadataField] = Field(default_factory=dict)
+    expose: ExposeSpec | None = None
+    search: SearchSpec | None = None
+    prevent_destroy: bool = Field(False, description="Never drop this collection, even with --allow-destroy.")
+
+    @model_validator(mode="after")
+    def _fits_pgvector(self) -> CollectionSpec:
+        kind = self.type.value
+        if self.dimension > MAX_DIMENSIONS[kind]:
+            raise _error_at("dimension", f"{kind} holds at most {MAX_DIMENSIONS[kind]} dimensions")
+        if self.index.method is not IndexMethod.none and self.dimension > MAX_INDEXED_DIMENSIONS[kind]:
+            raise _error_at(
+                "dimension",
+                f"pgvector indexes {kind} columns of at most {MAX_INDEXED_DIMENSIONS[kind]} dimensions; "
+                f"use type halfvec (up to 4000) or index: {{method: none}}",
+            )
+        if self.search is not None:
+            _check_search_fits_index(self.search, self.index.method)
+        return self
+
+
+class Topology(Spec):
+    version: Literal[1] = Field(description="Format version of this file.")
+    name: str | None = Field(None, max_length=63, description="Used in reports and lock keys.")
+    databases: dict[Identifier, DatabaseSpec] = Field(min_length=1)
+    collections: dict[CollectionName, CollectionSpec] = Field(default_factory=dict)
+
+    _source_path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source_path(self) -> Path:
+        return self._source_path or Path("topology.yaml")
+
+    @property
+    def primary_name(self) -> str:
+        return next(name for name, db in self.databases.items() if db.primary)
+
+    def collections_in(self, database: str) -> dict[str, CollectionSpec]:
+        return {name: c for name, c in self.collections.items() if c.database == database}
+
+    def secret_references(self) -> list[tuple[str, str, str]]:
+        """(key_path, kind, name) of every ${...} reference in the file."""
+        found: list[tuple[str, str, str]] = []
+        for db_name, db in self.databases.items():
+            for key, text in (("dsn", db.dsn), ("fdw.password", db.fdw.password if db.fdw else None)):
+                for kind, name in find_references(text or ""):
+                    found.append((f"databases.{db_name}.{key}", kind, name))
+        return found
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Topology:
+        problems = cross_reference_problems(self.model_dump(mode="json"))
+        if problems:
+            raise ValidationError.from_exception_data(
+                self.__class__.__name__, [_detail(loc, message) for loc, message in problems]
+            )
+        return self
+
+
+def _check_search_fits_index(search: SearchSpec, method: IndexMethod) -> None:
+    if method is not IndexMethod.hnsw:
+        for key in ("ef_search", "max_scan_tuples"):
+            if getattr(search, key) is not None:
+                raise _error_at(("search", key), f"{key} applies only to index method hnsw")
+    if method is not IndexMethod.ivfflat:
+        for key in ("probes", "max_probes"):
+            if getattr(search, key) is not None:
+                raise _error_at(("search", key), f"{key} applies only to index method ivfflat")
+
+
+def _literal_password_in_dsn(dsn: str) -> bool:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return bool(conninfo_to_dict(dsn).get("password"))
+    except Exception:  # unparsable: reported when the DSN is used, not a secret question
+        return False
+
+
+def _error_at(key: str | tuple[str, ...], message: str) -> ValidationError:
+    loc = (key,) if isinstance(key, str) else key
+    return ValidationError.from_exception_data("spec", [_detail(loc, message)])
+
+
+def _detail(loc: tuple[Any, ...], message: str) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError("vtopo", message), loc=loc, input=None)

@@ -1,0 +1,69 @@
+"""Rules for the names a topology may contain.
+
+vtopo never quotes a user's odd name into SQL: every identifier must be a plain,
+lower-case PostgreSQL identifier, so what the user wrote is exactly what the
+catalog holds and what psql shows without quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+MAX_IDENTIFIER_BYTES = 63
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def check_identifier(value: str) -> str:
+    if not isinstance(value, str) or value == "":
+        raise ValueError("must be a non-empty identifier")
+    if len(value.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+        raise ValueError(
+            f"{value[:20]!r}... is {len(value.encode('utf-8'))} bytes; PostgreSQL identifiers "
+            f"are at most {MAX_IDENTIFIER_BYTES} bytes"
+        )
+    if not _PLAIN_IDENTIFIER.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a plain identifier: use lower-case letters, digits and "
+            "underscores, starting with a letter or underscore"
+        )
+    return value
+
+
+def check_role_name(value: str) -> str:
+    check_identifier(value)
+    if value.startswith("pg_"):
+        raise ValueError(f"{value!r}: role names starting with 'pg_' are reserved by PostgreSQL")
+    return value
+
+
+def check_collection_name(value: str) -> str:
+    check_identifier(value)
+    if value.startswith("_"):
+        raise ValueError(f"{value!r}: the Vecs client ignores collections whose name starts with '_'")
+    return value
+
+
+def check_qualified_name(value: str) -> str:
+    """`schema.name` or `name` (schema public), both parts plain identifiers."""
+    if not isinstance(value, str) or value == "":
+        raise ValueError("must be a view name such as public.docs")
+    parts = value.split(".")
+    if len(parts) > 2:
+        raise ValueError(f"{value!r}: expected 'schema.name' or 'name'")
+    for part in parts:
+        check_identifier(part)
+    return value if len(parts) == 2 else f"public.{value}"
+
+
+Identifier = Annotated[str, AfterValidator(check_identifier)]
+RoleName = Annotated[str, AfterValidator(check_role_name)]
+CollectionName = Annotated[str, AfterValidator(check_collection_name)]
+QualifiedName = Annotated[str, AfterValidator(check_qualified_name)]
+
+
+def split_qualified(value: str) -> tuple[str, str]:
+    schema, _, name = value.partition(".")
+    return (schema, name) if name else ("public", schema)

@@ -1,0 +1,71 @@
+"""Rules that span sections of the topology file.
+
+They read plain data (the parsed YAML, or a model dumped to it) so that the
+loader can report them together with field errors, all at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .secrets import reference_problems
+
+Location = tuple[Any, ...]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
+    """(location, message) for every rule broken across sections."""
+    data = _mapping(data)
+    databases = {k: _mapping(v) for k, v in _mapping(data.get("databases")).items()}
+    collections = {k: _mapping(v) for k, v in _mapping(data.get("collections")).items()}
+    problems: list[tuple[Location, str]] = []
+
+    primaries = [name for name, db in databases.items() if db.get("primary") is True]
+    if databases and len(primaries) != 1:
+        found = ", ".join(primaries) if primaries else "none"
+        problems.append((("databases",), f"exactly one database must have primary: true (found: {found})"))
+
+    for name, db in databases.items():
+        fdw = db.get("fdw")
+        for loc, text in (
+            (("databases", name, "dsn"), db.get("dsn")),
+            (("databases", name, "fdw", "password"), _mapping(fdw).get("password")),
+        ):
+            if isinstance(text, str):
+                problems.extend((loc, problem) for problem in reference_problems(text))
+        if db.get("primary") is True and fdw is not None:
+            problems.append((("databases", name, "fdw"), "the primary is not reached through postgres_fdw; remove fdw"))
+
+    views: dict[str, str] = {}
+    for name, collection in collections.items():
+        loc = ("collections", name)
+        database = collection.get("database")
+        if not isinstance(database, str):
+            continue
+        if database not in databases:
+            known = ", ".join(databases) or "none"
+            problems.append(((*loc, "database"), f"unknown database {database!r} (declared: {known})"))
+            continue
+        expose = collection.get("expose")
+        if not isinstance(expose, dict):
+            continue
+        view = expose.get("view")
+        if isinstance(view, str):
+            qualified = view if "." in view else f"public.{view}"
+            other = views.setdefault(qualified, name)
+            if other != name:
+                problems.append(((*loc, "expose", "view"), f"view {qualified} is already used by collection {other!r}"))
+        target = databases[database]
+        if target.get("primary") is not True and not _mapping(target.get("fdw")).get("password"):
+            problems.append(
+                (
+                    (*loc, "expose"),
+                    f"exposing a collection of secondary {database!r} needs "
+                    f"databases.{database}.fdw.password (a ${{env:...}} reference)",
+                )
+            )
+    return problems
