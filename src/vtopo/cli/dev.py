@@ -1,2 +1,87 @@
-"""placeholder: filled in by its issue."""
-from .app import app  # noqa: F401
+"""`vtopo dev up|env|status|down`: local servers for a topology (thin layer over vtopo.local.dev)."""
+
+from __future__ import annotations
+
+import shlex
+from types import ModuleType
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vtopo.errors import LocalServerError
+
+from .app import TopologyFileOption, app, topology_path
+
+dev_app = typer.Typer(
+    help="Local PostgreSQL + pgvector servers for a topology, on 127.0.0.1 (data in .vtopo/dev/).",
+    no_args_is_help=True,
+)
+app.add_typer(dev_app, name="dev")
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def _local() -> ModuleType:
+    # Imported on use: the CLI must start without the optional `local` extra.
+    try:
+        from vtopo.local import dev
+    except ImportError as error:
+        raise LocalServerError(
+            f"local servers need the `local` extra ({error.name or error} is missing)",
+            hint="pip install 'vtopo[local]'",
+        ) from None
+    return dev
+
+
+def _table(servers, *, with_data_dir: bool = False) -> Table:
+    table = Table(box=None, pad_edge=False)
+    table.add_column("database")
+    table.add_column("port", justify="right")
+    if with_data_dir:
+        table.add_column("data dir")
+    table.add_column("status")
+    for server in servers:
+        row = [server.name, str(server.port or "-")] + ([str(server.data_dir)] if with_data_dir else [])
+        table.add_row(*row, f"[green]{server.action}[/]" if server.running else server.action)
+    return table
+
+
+@dev_app.command("up")
+def up(file: TopologyFileOption = None) -> None:
+    """Start one local server per database of the topology (reuses running ones)."""
+    path = topology_path(file)
+    servers = _local().up(path)
+    stderr.print(_table(servers))
+    option = f" -f {shlex.quote(str(path))}" if file is not None else ""
+    stderr.print(f'next: eval "$(vtopo dev env{option})"', style="dim", markup=False)
+
+
+@dev_app.command("env")
+def env(file: TopologyFileOption = None) -> None:
+    """Print `export NAME=...` lines for the topology's ${env:...} references (use with eval)."""
+    for line in _local().env_lines(topology_path(file)):
+        typer.echo(line)
+
+
+@dev_app.command("status")
+def status(file: TopologyFileOption = None) -> None:
+    """Show the local servers of the topology: port, data dir, running or stopped."""
+    servers = _local().status(topology_path(file))
+    if not servers:
+        stderr.print("no local servers for this topology (run `vtopo dev up`)")
+        return
+    stderr.print(_table(servers, with_data_dir=True))
+
+
+@dev_app.command("down")
+def down(
+    file: TopologyFileOption = None,
+    purge: bool = typer.Option(False, "--purge", help="Also delete the data directories and state."),
+) -> None:
+    """Stop the local servers of the topology (--purge: and delete their data)."""
+    servers = _local().down(topology_path(file), purge=purge)
+    if not servers:
+        stderr.print("no local servers for this topology")
+        return
+    stderr.print(_table(servers))

@@ -42,6 +42,7 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Locat
         loader.flatten_mapping(node)  # resolves `<<:` merge keys; merged pairs come first
         first_own = len(node.value) - own_pairs
         result: dict[Any, Any] = {}
+        own_keys: set[str] = set()
         for position, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
@@ -49,12 +50,16 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Locat
                 continue
             key = str(key) if not isinstance(key, str) else key
             line = key_node.start_mark.line + 1
-            if key in result and position >= first_own:
+            if key in own_keys:
                 doc.problems.append(
                     (line, (*path, key), f"duplicate key (first given on line {doc.lines[(*path, key)]})")
                 )
                 continue
-            doc.lines.setdefault((*path, key), line)
+            if position >= first_own:
+                own_keys.add(key)
+                doc.lines[(*path, key)] = line
+            else:
+                doc.lines.setdefault((*path, key), line)
             result[key] = _build(value_node, loader, doc, (*path, key))
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -76,8 +81,13 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, _Document]:
         data = _build(root, loader, doc, ())
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        if error.context_mark is not None and (mark is None or mark.index >= len(text)):
+            mark = error.context_mark  # the file ended early: point at what was left open
         line = mark.line + 1 if mark else 1
-        raise SpecError([f"{file}:{line}: not valid YAML: {error.problem or error}"]) from None
+        detail = error.problem or str(error)
+        if error.context and error.context_mark is not None:
+            detail += f" ({error.context} on line {error.context_mark.line + 1})"
+        raise SpecError([f"{file}:{line}: not valid YAML: {detail}"]) from None
     except yaml.YAMLError as error:
         raise SpecError([f"{file}:1: not valid YAML: {error}"]) from None
     finally:
@@ -130,8 +140,18 @@ def _message(error: dict[str, Any]) -> str:
 
 def _key_path(loc: Location) -> str:
     # pydantic marks an invalid dict key with a trailing "[key]" part: the key is the location.
-    parts = [str(part) for part in loc if part != "[key]"]
+    # Empty keys, keys holding a dot or unprintable characters are quoted so the path stays readable.
+    parts = [_path_part(str(part)) for part in loc if part != "[key]"]
     return ".".join(parts) or "(top level)"
+
+
+def _path_part(part: str) -> str:
+    return part if part and part.isprintable() and "." not in part else repr(part)
+
+
+def _one_line(text: str) -> str:
+    """Escape newlines and other unprintable characters: one problem is one output line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def parse_topology(text: str, file: str | Path = "topology.yaml") -> Topology:
@@ -153,7 +173,7 @@ def parse_topology(text: str, file: str | Path = "topology.yaml") -> Topology:
             found.setdefault((loc, message), doc.line_of(loc))
     if found:
         ordered = sorted(found.items(), key=lambda item: (item[1], _key_path(item[0][0])))
-        raise SpecError([f"{file}:{line}: {_key_path(loc)}: {message}" for (loc, message), line in ordered])
+        raise SpecError([_one_line(f"{file}:{line}: {_key_path(loc)}: {message}") for (loc, message), line in ordered])
     return topology
 
 

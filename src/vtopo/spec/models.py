@@ -17,7 +17,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .names import CollectionName, Identifier, QualifiedName, RoleName, split_qualified
 from .rules import cross_reference_problems
-from .secrets import find_references, is_reference
+from .secrets import find_references, is_reference, without_references
 
 # pgvector limits (0.8): storable dimensions and indexable dimensions per type.
 MAX_DIMENSIONS = {"vector": 16000, "halfvec": 16000}
@@ -86,13 +86,13 @@ class FdwSpec(Spec):
     @field_validator("password")
     @classmethod
     def _password_is_reference(cls, value: str | None) -> str | None:
-        if value is not None and not is_reference(value):
+        if value is not None and (not is_reference(value) or without_references(value).strip()):
             raise ValueError("a password must come from ${env:NAME} or ${file:PATH}, never literally from the file")
         return value
 
 
 class DatabaseSpec(Spec):
-    primary: bool = False
+    primary: bool = Field(False, strict=True)
     dsn: str = Field(description="libpq URI or key=value string; put the password in a ${env:...} reference.")
     fdw: FdwSpec | None = None
 
@@ -101,7 +101,7 @@ class DatabaseSpec(Spec):
     def _dsn_has_no_literal_password(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
-        if not is_reference(value) and _literal_password_in_dsn(value):
+        if _literal_password_in_dsn(value):
             raise ValueError("the DSN holds a literal password; use ${env:NAME} or ${file:PATH} for it")
         return value
 
@@ -168,7 +168,7 @@ class SearchSpec(Spec):
 
 class CollectionSpec(Spec):
     database: Identifier = Field(description="Key of the database that holds the rows.")
-    dimension: int = Field(ge=1, le=16000)
+    dimension: int = Field(ge=1, le=16000, strict=True)
     type: VectorType = VectorType.vector
     measure: Measure = Measure.cosine
     index: IndexSpec = Field(default_factory=IndexSpec)
@@ -183,10 +183,11 @@ class CollectionSpec(Spec):
         if self.dimension > MAX_DIMENSIONS[kind]:
             raise _error_at("dimension", f"{kind} holds at most {MAX_DIMENSIONS[kind]} dimensions")
         if self.index.method is not IndexMethod.none and self.dimension > MAX_INDEXED_DIMENSIONS[kind]:
+            halfvec = "type halfvec (up to 4000) or " if kind == "vector" else ""
             raise _error_at(
                 "dimension",
                 f"pgvector indexes {kind} columns of at most {MAX_INDEXED_DIMENSIONS[kind]} dimensions; "
-                f"use type halfvec (up to 4000) or index: {{method: none}}",
+                f"use {halfvec}index: {{method: none}}",
             )
         if self.search is not None:
             _check_search_fits_index(self.search, self.index.method)
@@ -232,6 +233,8 @@ class Topology(Spec):
 
 
 def _check_search_fits_index(search: SearchSpec, method: IndexMethod) -> None:
+    if method is IndexMethod.none and search.iterative_scan is not None:
+        raise _error_at(("search", "iterative_scan"), "iterative_scan applies only to index methods hnsw and ivfflat")
     if method is not IndexMethod.hnsw:
         for key in ("ef_search", "max_scan_tuples"):
             if getattr(search, key) is not None:
@@ -245,10 +248,13 @@ def _check_search_fits_index(search: SearchSpec, method: IndexMethod) -> None:
 def _literal_password_in_dsn(dsn: str) -> bool:
     from psycopg.conninfo import conninfo_to_dict
 
+    # References stand in as a marker: a password made only of references is fine.
+    marker = "vtopo0reference0"
     try:
-        return bool(conninfo_to_dict(dsn).get("password"))
+        password = conninfo_to_dict(without_references(dsn, marker)).get("password") or ""
     except Exception:  # unparsable: reported when the DSN is used, not a secret question
         return False
+    return bool(password.replace(marker, ""))
 
 
 def _error_at(key: str | tuple[str, ...], message: str) -> ValidationError:

@@ -34,6 +34,9 @@ class Sensitive:
 
     __str__ = __repr__
 
+    def __format__(self, spec: str) -> str:
+        return format(MASK, spec)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sensitive) and other._value == self._value
 
@@ -69,6 +72,11 @@ def is_reference(text: str) -> bool:
     return bool(_REFERENCE.search(text))
 
 
+def without_references(text: str, replacement: str = "") -> str:
+    """text with every well-formed reference replaced (by default removed: what is written literally)."""
+    return _REFERENCE.sub(replacement, text)
+
+
 def resolve_text(text: str, key_path: str, base_dir: Path) -> str:
     """Substitute every reference in text; raise SecretError naming the key."""
 
@@ -82,6 +90,8 @@ def resolve_text(text: str, key_path: str, base_dir: Path) -> str:
                     hint=f"export {name}=... (for local servers: eval \"$(vtopo dev env)\")",
                 )
             return value
+        if kind != "file":
+            raise SecretError(f"{key_path}: unknown reference kind {kind!r}; use ${{env:NAME}} or ${{file:PATH}}")
         path = Path(name).expanduser()
         if not path.is_absolute():
             path = base_dir / path
@@ -91,5 +101,7 @@ def resolve_text(text: str, key_path: str, base_dir: Path) -> str:
             raise SecretError(
                 f"{key_path}: cannot read secret file {name}: {error.strerror or 'unreadable'}"
             ) from None
+        except UnicodeDecodeError:
+            raise SecretError(f"{key_path}: secret file {name} is not UTF-8 text") from None
 
     return _REFERENCE.sub(substitute, text)

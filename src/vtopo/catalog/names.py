@@ -1,0 +1,60 @@
+"""Names vtopo gives the objects it creates (shared by desired state and introspection)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from vtopo.spec.names import MAX_IDENTIFIER_BYTES
+
+VECS_SCHEMA = "vecs"
+# vtopo-owned schema: exposure views on secondaries, foreign tables on the primary.
+VTOPO_SCHEMA = "vtopo"
+# Comments on objects vtopo created start with this marker, so introspection
+# can tell them from look-alikes that belong to somebody else.
+MARKER = "vtopo:"
+
+OPCLASS_SUFFIX = {"cosine": "cosine_ops", "l2": "l2_ops", "inner_product": "ip_ops"}
+OPERATOR = {"cosine": "<=>", "l2": "<->", "inner_product": "<#>"}
+
+
+def bounded_name(*parts: str) -> str:
+    """Join parts with '_'; if longer than 63 bytes, cut and add a short hash so it stays unique."""
+    name = "_".join(parts)
+    if len(name.encode()) <= MAX_IDENTIFIER_BYTES:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return name.encode()[: MAX_IDENTIFIER_BYTES - 9].decode(errors="ignore").rstrip("_") + "_" + digest
+
+
+def server_name(database: str) -> str:
+    return bounded_name("vtopo", database)
+
+
+def reader_role_name(database: str) -> str:
+    return bounded_name("vtopo_fdw", database)
+
+
+def opclass(vector_type: str, measure: str) -> str:
+    return f"{vector_type}_{OPCLASS_SUFFIX[measure]}"
+
+
+def vector_index_name(collection: str, ops: str, method: str, params: dict[str, int], generation: int = 0) -> str:
+    """The name Vecs gives an index (`ix_{ops}_hnsw_m16_efc64_{7 chars}`), so Vecs sees it as its own.
+
+    Vecs takes the 7-char suffix from a uuid4; vtopo derives it from the
+    collection (and a generation, for an online replacement with equal parameters).
+    """
+    suffix = hashlib.sha256(f"{collection}/{generation}".encode()).hexdigest()[:7]
+    if method == "hnsw":
+        return f"ix_{ops}_hnsw_m{params['m']}_efc{params['ef_construction']}_{suffix}"
+    return f"ix_{ops}_ivfflat_nl{params['lists']}_{suffix}"
+
+
+def gin_index_name(collection: str, generation: int = 0) -> str:
+    """Vecs names its metadata GIN index `ix_meta_{7 chars}`."""
+    return "ix_meta_" + hashlib.sha256(f"{collection}/meta/{generation}".encode()).hexdigest()[:7]
+
+
+def metadata_index_name(collection: str, field: str) -> str:
+    # Must not start with "ix_vector": Vecs would take it for its vector index.
+    return bounded_name("vtopo_md", collection, field)

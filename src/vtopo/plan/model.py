@@ -1,0 +1,124 @@
+"""Plan data: changes with hazards, and the ordered SQL steps that carry them out.
+
+A Plan is plain data (JSON-serialisable through vtopo.plan.planfile); it holds
+no connection and no secret: statements are stored masked and re-rendered
+with secrets only by apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from vtopo.catalog.model import CatalogObject, ObjectKind
+
+
+class Action(str, Enum):
+    create = "create"
+    update = "update"
+    replace = "replace"
+    delete = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}[self.value]
+
+
+class HazardKind(str, Enum):
+    deletes_data = "deletes_data"
+    rebuilds_index = "rebuilds_index"
+    long_lock = "long_lock"
+    touches_secret = "touches_secret"
+    closes_connections = "closes_connections"
+
+
+@dataclass(frozen=True)
+class Hazard:
+    kind: HazardKind
+    message: str
+    # A blocking hazard stops apply unless --allow-destroy (and never past prevent_destroy).
+    blocking: bool = False
+    prevented: bool = False
+
+
+@dataclass
+class Change:
+    action: Action
+    before: CatalogObject | None
+    after: CatalogObject | None
+    reason: str = ""
+    hazards: list[Hazard] = field(default_factory=list)
+
+    @property
+    def subject(self) -> CatalogObject:
+        subject = self.after or self.before
+        assert subject is not None
+        return subject
+
+    @property
+    def kind(self) -> ObjectKind:
+        return self.subject.kind
+
+    @property
+    def database(self) -> str:
+        return self.subject.database
+
+    @property
+    def name(self) -> str:
+        return self.subject.name
+
+
+class Phase(str, Enum):
+    """Where a step runs: drops on the primary first, then the secondaries, then the primary's creates."""
+
+    primary_drops = "primary_drops"
+    secondaries = "secondaries"
+    primary = "primary"
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str  # masked: what people see and the plan file stores
+    transactional: bool = True
+    # "ddl", "index" (concurrent build, checked for indisvalid), "analyze"
+    role: str = "ddl"
+    index_name: str | None = None
+
+
+@dataclass
+class Step:
+    """One change rendered for one database, in its phase."""
+
+    database: str
+    phase: Phase
+    change: Change
+    statements: list[Statement]
+
+
+@dataclass
+class Plan:
+    topology_name: str | None
+    primary: str
+    databases: list[str]
+    changes: list[Change]
+    steps: list[Step]
+    fingerprints: dict[str, str]
+    created_at: str = ""
+    targets: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    def changes_in(self, database: str) -> list[Change]:
+        return [c for c in self.changes if c.database == database]
+
+    @property
+    def blocking_hazards(self) -> list[tuple[Change, Hazard]]:
+        return [(c, h) for c in self.changes for h in c.hazards if h.blocking]

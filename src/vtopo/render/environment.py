@@ -1,0 +1,136 @@
+"""The Jinja environment: the only place SQL text is produced.
+
+Every value a template prints must pass through a quoting filter: `ident`
+(identifiers), `literal` (values), `keyword` (members of a fixed vocabulary),
+`type_name` (column types of a fixed grammar) or `secret`. A plain string
+reaching the output raises, so no value can be pasted into SQL by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from psycopg import sql
+
+from vtopo.spec.secrets import MASK, Sensitive
+
+
+class Quoted(Markup):
+    """SQL text that a quoting filter produced (Markup, so template macros that
+    combine Quoted pieces count as quoted too; autoescape never fires on it)."""
+
+
+class UnquotedValue(Exception):
+    pass
+
+
+# Words templates may print bare: index methods, operator classes, privileges, settings.
+KEYWORDS = frozenset(
+    {
+        "hnsw", "ivfflat", "gin", "btree",
+        "SELECT", "USAGE",
+        "m", "ef_construction", "lists",
+        *(f"{t}_{m}_ops" for t in ("vector", "halfvec") for m in ("cosine", "l2", "ip")),
+        "jsonb_path_ops",
+        "SET", "ADD", "DROP",
+    }
+)
+_TYPE_NAME = re.compile(
+    r"(character varying|text|integer|bigint|numeric|boolean|jsonb|timestamp with time zone|(vector|halfvec)\(\d{1,5}\))"
+)
+_SETTING_NAME = re.compile(r"(hnsw|ivfflat)\.[a-z_]+")
+
+
+def _as_string(composable: sql.Composable) -> str:
+    return composable.as_string(None)
+
+
+def ident(*parts: str) -> Quoted:
+    """One identifier, or a qualified name from several parts."""
+    for part in parts:
+        if not isinstance(part, str) or part == "":
+            raise UnquotedValue(f"identifier part must be a non-empty string, got {part!r}")
+    return Quoted(_as_string(sql.Identifier(*parts)))
+
+
+def literal(value: Any) -> Quoted:
+    if isinstance(value, Sensitive):
+        raise UnquotedValue("secrets must use the `secret` filter")
+    return Quoted(_as_string(sql.Literal(value)))
+
+
+def keyword(value: Any) -> Quoted:
+    text = value.value if hasattr(value, "value") else value
+    if text not in KEYWORDS and not _SETTING_NAME.fullmatch(str(text)):
+        raise UnquotedValue(f"{text!r} is not an allowed SQL keyword")
+    return Quoted(str(text))
+
+
+def type_name(value: str) -> Quoted:
+    if not isinstance(value, str) or not _TYPE_NAME.fullmatch(value):
+        raise UnquotedValue(f"{value!r} is not an allowed column type")
+    return Quoted(value)
+
+
+def integer(value: Any) -> Quoted:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UnquotedValue(f"{value!r} is not an integer")
+    return Quoted(str(value))
+
+
+@jinja2.pass_context
+def secret(context: jinja2.runtime.Context, value: Sensitive | None) -> Quoted:
+    """The secret as a literal when executing; `'(sensitive)'` in SQL shown to people."""
+    if value is None:
+        raise UnquotedValue("a secret is missing: resolve the topology's references before rendering")
+    if context.get("reveal_secrets"):
+        return literal(value.reveal())
+    return Quoted(_as_string(sql.Literal(MASK)))
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON as a plain string: it must still pass through `literal`."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+# Ends a statement; render_sql splits a template's output into statements on it.
+STATEMENT_SEPARATOR = "\x1e"
+END = Quoted(";" + STATEMENT_SEPARATOR)
+
+
+def _require_quoted(value: Any) -> Any:
+    if isinstance(value, Markup):  # filter output, or a macro built from filter outputs
+        return value
+    raise UnquotedValue(f"unquoted value {value!r} reached SQL; pass it through ident/literal/keyword")
+
+
+def templates_dir() -> Path:
+    """templates/ ships inside the wheel as vtopo/templates; in a source tree it sits at the repo root."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        finalize=_require_quoted,
+        autoescape=True,  # plain strings are refused by finalize before escaping matters
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, secret=secret, to_json=to_json
+    )
+    env.globals.update(ident=ident, END=END)
+    return env

@@ -1,0 +1,61 @@
+"""Render one object action to SQL statements through `templates/<kind>/<action>.sql.j2`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vtopo.catalog.model import CatalogObject, ObjectKind
+
+from .environment import STATEMENT_SEPARATOR, environment
+
+K = ObjectKind
+
+
+def _server_option_changes(old: CatalogObject, new: CatalogObject) -> list[dict[str, Any]]:
+    before = old.spec_dict.get("options", {})
+    after = new.spec_dict.get("options", {})
+    changes = [{"action": "SET" if key in before else "ADD", "key": key, "value": value}
+               for key, value in sorted(after.items()) if before.get(key) != value]
+    changes += [{"action": "DROP", "key": key, "value": None} for key in sorted(before) if key not in after]
+    return changes
+
+
+def _context(obj: CatalogObject, old: CatalogObject | None, concurrently: bool, reveal: bool) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "name": obj.name,
+        "spec": obj.spec_dict,
+        "attrs": obj.attrs_dict,
+        "secrets": obj.secrets_dict,
+        "concurrently": concurrently,
+        "reveal_secrets": reveal,
+        "old": {"spec": old.spec_dict, "attrs": old.attrs_dict} if old is not None else None,
+    }
+    if old is not None and obj.kind is K.foreign_server:
+        context["option_changes"] = _server_option_changes(old, obj)
+    if old is not None and obj.kind is K.user_mapping:
+        context["old_has_password"] = old.secrets_dict.get("password") is not None
+    return context
+
+
+def render_sql(
+    obj: CatalogObject,
+    action: str,
+    *,
+    old: CatalogObject | None = None,
+    concurrently: bool = False,
+    reveal: bool = False,
+) -> list[str]:
+    """Statements for `action` on `obj` (masked unless reveal)."""
+    template = environment().get_template(f"{obj.kind.value}/{action}.sql.j2")
+    text = template.render(_context(obj, old, concurrently, reveal))
+    return [part.strip() for part in text.split(STATEMENT_SEPARATOR) if part.strip()]
+
+
+def has_template(kind: ObjectKind, action: str) -> bool:
+    from jinja2 import TemplateNotFound
+
+    try:
+        environment().get_template(f"{kind.value}/{action}.sql.j2")
+    except TemplateNotFound:
+        return False
+    return True

@@ -1,0 +1,162 @@
+"""Fixtures for the topology-file tests: a valid topology of our own and a CLI runner.
+
+Every CLI run is a real subprocess with a minimal environment (no ${env:...}
+variable set, no VTOPO_FILE) and must never print a Python traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Line numbers in the tests refer to this text; keep it free of comments and blank lines.
+ORBIT_TOPOLOGY = """\
+version: 1
+name: orbit-lab
+databases:
+  hub:
+    primary: true
+    dsn: ${env:ORBIT_HUB_DSN}
+  shard_a:
+    dsn: host=shard-a.internal port=5433 dbname=vectors user=orbit password=${env:ORBIT_SHARD_A_PASSWORD}
+    fdw:
+      user: orbit_reader
+      password: ${file:secrets/shard_a_fdw.txt}
+collections:
+  papers:
+    database: shard_a
+    dimension: 1536
+    type: vector
+    measure: inner_product
+    index:
+      method: hnsw
+      m: 24
+      ef_construction: 96
+    metadata:
+      venue: {type: text, index: true}
+      cited: {type: bigint}
+    search:
+      ef_search: 80
+      iterative_scan: relaxed_order
+    expose:
+      view: catalog.papers
+      grant: [reader, analyst]
+  sketches:
+    database: hub
+    dimension: 3000
+    type: halfvec
+    measure: l2
+    index:
+      method: ivfflat
+      lists: 50
+    search:
+      probes: 7
+    expose:
+      view: sketches
+"""
+
+
+def edit(text: str, *replacements: tuple[str, str]) -> str:
+    """Apply (old, new) replacements; each `old` must occur exactly once."""
+    for old, new in replacements:
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+        text = text.replace(old, new)
+    return text
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+    def problems(self, file: Path | str) -> list[str]:
+        """Problem lines about `file`, without the `FILE:` prefix (e.g. '14: collections.x.database: ...')."""
+        prefix = f"{file}:"
+        lines = (line.removeprefix("error: ") for line in self.err.splitlines())
+        return [line[len(prefix):] for line in lines if line.startswith(prefix)]
+
+    def assert_problems(self, file: Path | str, *expected: tuple[int, str, str]) -> None:
+        """Exit 1 and exactly these (line, key path, message fragment) problems, in this order."""
+        assert self.code == 1, self.output
+        found = self.problems(file)
+        assert len(found) == len(expected), "\n".join(found)
+        for problem, (line, key, fragment) in zip(found, expected):
+            assert problem.startswith(f"{line}: {key}: "), problem
+            assert fragment in problem, problem
+        if len(expected) > 1:
+            assert f"error: {len(expected)} problems in the topology file:" in self.err
+
+
+def _base_env() -> dict[str, str]:
+    keep = ("PATH", "HOME", "SYSTEMROOT", "TMPDIR")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env.update(LANG="C.UTF-8", NO_COLOR="1", TERM="dumb", PYTHONIOENCODING="utf-8")
+    return env
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    completed = subprocess.run(
+        [sys.executable, "-c", "from vtopo.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env={**_base_env(), **(env or {})},
+        timeout=60,
+    )
+    run = Run(completed.returncode, completed.stdout, completed.stderr)
+    assert "Traceback" not in run.output, run.output
+    return run
+
+
+@pytest.fixture
+def orbit() -> str:
+    return ORBIT_TOPOLOGY
+
+
+@pytest.fixture
+def write_topology(tmp_path: Path):
+    def write(text: str, name: str = "orbit.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def vtopo():
+    return run_cli
+
+
+@pytest.fixture
+def validate(write_topology):
+    """Write text to a file, run `vtopo validate -f FILE`; returns (path, Run)."""
+
+    def run(text: str) -> tuple[Path, Run]:
+        path = write_topology(text)
+        return path, run_cli("validate", "-f", str(path))
+
+    return run
+
+
+@pytest.fixture
+def orbit_with():
+    """The orbit topology with (old, new) replacements applied."""
+
+    def apply(*replacements: tuple[str, str]) -> str:
+        return edit(ORBIT_TOPOLOGY, *replacements)
+
+    return apply
