@@ -62,8 +62,10 @@ def start_docker() -> tuple[ServerSet, Callable[[], None]]:
         network.remove()
 
     try:
-        with ThreadPoolExecutor(max_workers=len(NAMES)) as pool:
-            infos = list(pool.map(start_one, NAMES))
+        # The first start also creates testcontainers' Ryuk singleton, which is not thread-safe.
+        infos = [start_one(NAMES[0])]
+        with ThreadPoolExecutor(max_workers=len(NAMES) - 1) as pool:
+            infos += list(pool.map(start_one, NAMES[1:]))
     except BaseException:
         stop()
         raise

@@ -6,8 +6,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from harness import databases
-
 
 def test_every_server_has_pgvector_with_hnsw(pg_dbs):
     for db in pg_dbs:
@@ -73,25 +71,3 @@ def test_tcp_login_needs_a_password(pg_servers):
     with pytest.raises(psycopg.OperationalError, match="password"):
         psycopg.connect(host=server.host, port=server.port, user=server.user, password="not-it",
                         dbname="postgres", connect_timeout=10)
-
-
-def test_databases_are_fresh_and_new_roles_are_dropped(pg_servers):
-    dbs = databases.create_databases(pg_servers)
-    try:
-        assert len({db.dbname for db in dbs}) == 3
-        assert len({(db.host, db.port) for db in dbs}) == 3
-        for db in dbs:
-            with db.connect() as conn:
-                assert conn.execute("select current_database()").fetchone()[0] == db.dbname
-                assert conn.execute("select count(*) from pg_class where relnamespace = 'public'::regnamespace"
-                                    ).fetchone()[0] == 0
-        with dbs.secondary1.connect() as conn:
-            conn.execute("create role harness_probe login")
-            conn.execute("create table owned_by_probe (id int)")
-            conn.execute("alter table owned_by_probe owner to harness_probe")
-    finally:
-        databases.drop_databases(dbs, pg_servers)
-    with pg_servers.secondary1.connect() as conn:
-        assert conn.execute("select count(*) from pg_roles where rolname = 'harness_probe'").fetchone()[0] == 0
-        names = {row[0] for row in conn.execute("select datname from pg_database")}
-    assert dbs.secondary1.dbname not in names

@@ -95,14 +95,19 @@ class Run:
         for problem, (line, key, fragment) in zip(found, expected):
             assert problem.startswith(f"{line}: {key}: "), problem
             assert fragment in problem, problem
+        # Nothing else is printed: a hostile key cannot forge an extra problem line.
+        printed = [line for line in self.err.splitlines() if not line.startswith("hint:")]
         if len(expected) > 1:
-            assert f"error: {len(expected)} problems in the topology file:" in self.err
+            assert printed[0] == f"error: {len(expected)} problems in the topology file:", self.err
+            printed = printed[1:]
+        assert len(printed) == len(expected), self.err
 
 
 def _base_env() -> dict[str, str]:
     keep = ("PATH", "HOME", "SYSTEMROOT", "TMPDIR")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    env.update(LANG="C.UTF-8", NO_COLOR="1", TERM="dumb", PYTHONIOENCODING="utf-8")
+    # COLUMNS: rich wraps the `validate` success line at 80 columns when not on a terminal.
+    env.update(LANG="C.UTF-8", NO_COLOR="1", TERM="dumb", PYTHONIOENCODING="utf-8", COLUMNS="500")
     return env
 
 

@@ -139,7 +139,7 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
                 if catalog.get(grant_obj.key) is None:
                     catalog.add(grant_obj)
     for role_name in sorted(grantees):
-        catalog.add(o.role(primary, role_name, login=None))
+        catalog.add(o.role(primary, role_name, login=None, purpose="grantee"))
     return catalog
 
 
@@ -157,7 +157,7 @@ def _add_remote_wiring(
     role_name = reader_role(topology, secondary)
     if catalog.get(key_of(secondary, K.schema, VTOPO_SCHEMA)) is None:
         catalog.add(o.schema(secondary, VTOPO_SCHEMA))
-        catalog.add(o.role(secondary, role_name, login=True, password=target.password if target else None))
+        catalog.add(o.role(secondary, role_name, login=True, purpose="reader", password=target.password if target else None))
         catalog.add(o.grant(secondary, "USAGE", key_of(secondary, K.schema, VTOPO_SCHEMA), target=[VTOPO_SCHEMA], role_name=role_name))
         server = server_name(secondary)
         fdw = topology.databases[secondary].fdw

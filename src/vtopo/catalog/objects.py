@@ -7,11 +7,12 @@ databases really differ from the topology.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from vtopo.spec.secrets import Sensitive
 
-from .model import CatalogObject, Key, ObjectKind, key_of
+from .model import CatalogObject, Key, ObjectKind, canonical_json, key_of
 from .names import VTOPO_SCHEMA
 
 K = ObjectKind
@@ -41,15 +42,15 @@ def role(
     name: str,
     *,
     login: bool | None,
+    purpose: str,
     password: Sensitive | None = None,
     managed: bool = True,
 ) -> CatalogObject:
-    """A reader role (login, password) or a grantee role (login=None: only ensured to exist)."""
+    """purpose "reader": the FDW login role vtopo manages (login, password).
+    purpose "grantee": a role named in expose.grant, only ensured to exist (login=None)."""
     spec = {} if login is None else {"login": login}
-    purpose = "grantee" if login is None else "reader"
-    return CatalogObject.make(
-        database, K.role, name, spec, attrs={"purpose": purpose}, secrets={"password": password} if login else None, managed=managed
-    )
+    secrets = {"password": password} if purpose == "reader" else None
+    return CatalogObject.make(database, K.role, name, spec, attrs={"purpose": purpose}, secrets=secrets, managed=managed)
 
 
 def role_setting(database: str, role_name: str, setting: str, value: str) -> CatalogObject:
@@ -119,13 +120,16 @@ def exposure_view(database: str, collection_name: str, *, columns: list[list[str
     )
 
 
-def foreign_server(database: str, name: str, *, remote_database: str, options: dict[str, str]) -> CatalogObject:
+def foreign_server(
+    database: str, name: str, *, remote_database: str, options: dict[str, str], managed: bool = True
+) -> CatalogObject:
     return CatalogObject.make(
         database,
         K.foreign_server,
         name,
         {"remote_database": remote_database, "options": options},
         depends_on=[key_of(database, K.extension, "postgres_fdw")],
+        managed=managed,
     )
 
 
@@ -186,5 +190,14 @@ def view_columns(vector_type: str, dimension: int, fields: dict[str, str]) -> li
     return columns
 
 
-def spec_value(obj: CatalogObject, key: str) -> Any:
-    return obj.spec_dict.get(key)
+def with_spec(obj: CatalogObject, **changes: Any) -> CatalogObject:
+    """A copy of obj with some spec keys changed."""
+    return dataclasses.replace(obj, spec=canonical_json({**obj.spec_dict, **changes}))
+
+
+def with_attrs(obj: CatalogObject, **changes: Any) -> CatalogObject:
+    return dataclasses.replace(obj, attrs=canonical_json({**obj.attrs_dict, **changes}))
+
+
+def unmanaged(obj: CatalogObject) -> CatalogObject:
+    return dataclasses.replace(obj, managed=False)

@@ -36,10 +36,10 @@ def _local() -> ModuleType:
 
 def _table(servers, *, with_data_dir: bool = False) -> Table:
     table = Table(box=None, pad_edge=False)
-    table.add_column("database")
+    table.add_column("database", no_wrap=True)
     table.add_column("port", justify="right")
     if with_data_dir:
-        table.add_column("data dir")
+        table.add_column("data dir", overflow="fold")
     table.add_column("status")
     for server in servers:
         row = [server.name, str(server.port or "-")] + ([str(server.data_dir)] if with_data_dir else [])

@@ -161,10 +161,10 @@ def processes(data_dir: Path) -> list[psutil.Process]:
     target = str(data_dir.resolve())
     given = {target, str(data_dir), str(data_dir.absolute())}
     found = []
-    for process in psutil.process_iter(["name", "cwd", "cmdline"]):
+    for process in psutil.process_iter(["name", "cwd", "cmdline", "status"]):
         info = process.info
-        if info["name"] != "postgres":
-            continue
+        if info["name"] != "postgres" or info["status"] == psutil.STATUS_ZOMBIE:
+            continue  # zombies are already dead, only waiting for init to reap them
         if info["cwd"] == target or given.intersection(info["cmdline"] or []):
             found.append(process)
     return found

@@ -85,14 +85,26 @@ class Statement:
     index_name: str | None = None
 
 
+class Part(str, Enum):
+    """Which half of a change a step carries out (a replace is a drop step plus a create step)."""
+
+    drop = "drop"
+    create = "create"
+    update = "update"
+    online_replace = "online_replace"  # indexes: build the new one concurrently, then drop the old
+    analyze = "analyze"
+
+
 @dataclass
 class Step:
-    """One change rendered for one database, in its phase."""
+    """One part of a change rendered for one database, in its phase."""
 
     database: str
     phase: Phase
     change: Change
-    statements: list[Statement]
+    part: Part
+    concurrently: bool = False
+    statements: list[Statement] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,178 @@
+"""The only executor: runs a plan's steps, database by database, phase by phase.
+
+Per database: its DDL in one transaction (all or nothing), then concurrent
+index builds (each checked for indisvalid; an invalid index is dropped) and
+ANALYZE. Secondaries run in parallel; the primary's creates only start once
+every secondary succeeded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import psycopg
+
+from vtopo.catalog.model import Catalog
+from vtopo.errors import PlanError, VtopoError
+from vtopo.introspect.connection import scrub
+from vtopo.plan.model import Phase, Plan, Statement, Step
+from vtopo.render.steps import render_step
+from vtopo.spec.secrets import Sensitive
+
+from .session import LockedSessions, Timeouts, run
+
+
+class Progress(Protocol):
+    def step_started(self, step: Step, statement: Statement) -> None: ...
+    def database_done(self, database: str, phase: Phase, count: int) -> None: ...
+
+
+class _NoProgress:
+    def step_started(self, step: Step, statement: Statement) -> None:
+        pass
+
+    def database_done(self, database: str, phase: Phase, count: int) -> None:
+        pass
+
+
+@dataclass
+class DatabaseOutcome:
+    database: str
+    applied: list[str] = field(default_factory=list)  # labels of steps done
+    failed_step: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class ApplyResult:
+    outcomes: dict[str, DatabaseOutcome]
+
+    @property
+    def failed(self) -> list[DatabaseOutcome]:
+        return [o for o in self.outcomes.values() if o.error]
+
+
+class ApplyError(VtopoError):
+    """A step failed: carries what each database already applied."""
+
+    def __init__(self, message: str, result: ApplyResult, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+
+
+def with_secrets(plan: Plan, desired: Catalog) -> Plan:
+    """The plan's steps with the secrets of the current topology filled in (plans never store them)."""
+    steps = []
+    for step in plan.steps:
+        change = step.change
+        after = change.after
+        if after is not None and after.secrets:
+            source = desired.get(after.key)
+            if source is None or any(v is None for _, v in source.secrets):
+                raise PlanError(
+                    f"cannot find the secret for {after.label()} in database {after.database!r}",
+                    hint="apply the plan with the topology file (and environment) it was made from",
+                )
+            change = dataclasses.replace(change, after=dataclasses.replace(after, secrets=source.secrets))
+        steps.append(dataclasses.replace(step, change=change))
+    return dataclasses.replace(plan, steps=steps)
+
+
+def _label(step: Step) -> str:
+    return f"{step.part.value} {step.change.kind.value} {step.change.name}"
+
+
+def _secrets_of(steps: list[Step]) -> list[Sensitive]:
+    return [value for step in steps for _, value in step.change.subject.secrets if value is not None]
+
+
+def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], timeouts: Timeouts, progress: Progress) -> DatabaseOutcome:
+    outcome = DatabaseOutcome(database)
+    rendered = []
+    for step in steps:
+        statements = render_step(step, reveal=True)
+        masked = render_step(step, reveal=False)
+        if [s.sql for s in masked] != [s.sql for s in step.statements]:
+            raise PlanError(
+                f"database {database!r}: the SQL of {_label(step)} differs from the plan's",
+                hint="the plan file was edited or made by another vtopo version: run vtopo plan again",
+            )
+        rendered.append((step, statements))
+    secrets = _secrets_of(steps)
+    current = "(none)"
+    try:
+        transactional = [(s, st) for s, sts in rendered for st in sts if st.transactional]
+        if transactional:
+            with conn.transaction():
+                timeouts.apply(conn, local=True)
+                for step, statement in transactional:
+                    current = _label(step)
+                    progress.step_started(step, statement)
+                    conn.execute(statement.sql.encode())
+            outcome.applied.extend(dict.fromkeys(_label(s) for s, _ in transactional))
+        for step, statements in rendered:
+            for statement in (st for st in statements if not st.transactional):
+                current = _label(step)
+                progress.step_started(step, statement)
+                timeouts.apply(conn, local=False, index=statement.role == "index")
+                conn.execute(statement.sql.encode())
+                if statement.role == "index" and statement.index_name:
+                    _check_index(conn, database, statement.index_name)
+            if any(not st.transactional for st in statements):
+                outcome.applied.append(_label(step))
+        progress.database_done(database, steps[0].phase, len(steps))
+    except (psycopg.Error, PlanError) as error:
+        outcome.failed_step = current
+        text = error.message if isinstance(error, PlanError) else (str(error).strip().splitlines() or [type(error).__name__])[0]
+        outcome.error = scrub(text, *secrets)
+    return outcome
+
+
+def _check_index(conn: psycopg.Connection, database: str, index_name: str) -> None:
+    rows = run(conn, "index_valid", {"name": index_name})
+    if not rows or not rows[0]["valid"]:
+        conn.execute(b"DROP INDEX CONCURRENTLY IF EXISTS vecs." + psycopg.sql.Identifier(index_name).as_bytes(conn))
+        raise PlanError(f"index {index_name} was built but is not valid; it was dropped, the next apply rebuilds it")
+
+
+def apply_steps(
+    plan: Plan,
+    sessions: LockedSessions,
+    *,
+    timeouts: Timeouts = Timeouts(),
+    progress: Progress | None = None,
+    parallel: bool = True,
+) -> ApplyResult:
+    """Run the plan's steps; stop before the next phase when a database failed."""
+    progress = progress or _NoProgress()
+    result = ApplyResult({db: DatabaseOutcome(db) for db in plan.databases})
+    for phase in (Phase.primary_drops, Phase.secondaries, Phase.primary):
+        by_database: dict[str, list[Step]] = {}
+        for step in plan.steps:
+            if step.phase is phase:
+                by_database.setdefault(step.database, []).append(step)
+        if not by_database:
+            continue
+        run_one: Callable[[str], DatabaseOutcome] = lambda db: _run_database(  # noqa: E731
+            sessions.get(db), db, by_database[db], timeouts, progress
+        )
+        if parallel and len(by_database) > 1:
+            with ThreadPoolExecutor(max_workers=len(by_database)) as pool:
+                outcomes = list(pool.map(run_one, list(by_database)))
+        else:
+            outcomes = [run_one(db) for db in by_database]
+        for outcome in outcomes:
+            merged = result.outcomes[outcome.database]
+            merged.applied.extend(outcome.applied)
+            merged.failed_step, merged.error = outcome.failed_step, outcome.error
+        if result.failed:
+            failed = result.failed[0]
+            raise ApplyError(
+                f"database {failed.database!r}: {failed.failed_step} failed: {failed.error}",
+                result,
+                hint="that database's transaction was rolled back; fix the cause and run vtopo apply again",
+            )
+    return result

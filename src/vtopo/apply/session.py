@@ -1,0 +1,117 @@
+"""One apply's connections: a session per database holding vtopo's advisory lock."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from vtopo.errors import DatabaseError, PlanError
+from vtopo.introspect.connection import connect
+from vtopo.render.environment import templates_dir
+from vtopo.spec.secrets import Sensitive
+
+# Advisory lock key: "vtop" split over the two int4 halves pg_try_advisory_lock(int, int) takes.
+LOCK_KEY = {"classid": 0x7674, "objid": 0x6F70}
+
+
+@lru_cache(maxsize=None)
+def apply_query(name: str) -> str:
+    return (templates_dir() / "apply" / f"{name}.sql").read_text()
+
+
+def run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(apply_query(name), params or {})
+        return cursor.fetchall() if cursor.description else []
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    lock_timeout: str = "10s"
+    statement_timeout: str = "5min"
+    index_timeout: str = "0"  # concurrent index builds: no limit unless asked
+
+    def apply(self, conn: psycopg.Connection, *, local: bool, index: bool = False) -> None:
+        run(
+            conn,
+            "timeouts",
+            {
+                "lock_timeout": self.lock_timeout,
+                "statement_timeout": self.index_timeout if index else self.statement_timeout,
+                "local": local,
+            },
+        )
+
+
+class LockedSessions:
+    """Connections to every database of a plan, each holding vtopo's advisory lock.
+
+    Locks are taken in a fixed order (database name) so two applies cannot
+    deadlock; a busy lock is retried until `lock_wait` seconds, then the
+    holder is named in the error.
+    """
+
+    def __init__(self, dsns: dict[str, Sensitive], *, lock_wait: float = 60.0, topology_name: str | None = None) -> None:
+        self.dsns = dsns
+        self.lock_wait = lock_wait
+        self.application_name = f"vtopo apply {topology_name or ''} ({socket.gethostname()} pid {os.getpid()})".replace("  ", " ")
+        self.connections: dict[str, psycopg.Connection] = {}
+
+    def __enter__(self) -> LockedSessions:
+        try:
+            for database in sorted(self.dsns):
+                conn = connect(database, self.dsns[database])
+                self.connections[database] = conn
+                conn.execute("SELECT set_config('application_name', %s, false)", (self.application_name[:63],))
+                self._acquire(database, conn)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _acquire(self, database: str, conn: psycopg.Connection) -> None:
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.05
+        while True:
+            if run(conn, "try_lock", LOCK_KEY)[0]["locked"]:
+                return
+            if time.monotonic() >= deadline:
+                holder = run(conn, "lock_holder", LOCK_KEY)
+                who = "another session"
+                if holder:
+                    h = holder[0]
+                    who = f"{h['application_name'] or 'a session'} (pid {h['pid']}, user {h['user_name']}, since {h['since']})"
+                raise PlanError(
+                    f"database {database!r}: another vtopo apply holds the lock: {who}",
+                    hint=f"waited {self.lock_wait:g}s; wait for it to finish or raise --lock-wait",
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for conn in self.connections.values():
+            try:
+                if not conn.closed:
+                    conn.rollback() if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE else None
+                    run(conn, "unlock", LOCK_KEY)
+            except psycopg.Error:
+                pass  # a broken connection releases its session lock anyway
+            finally:
+                conn.close()
+        self.connections.clear()
+
+    def get(self, database: str) -> psycopg.Connection:
+        conn = self.connections.get(database)
+        if conn is None or conn.closed:
+            raise DatabaseError(database, "the connection was lost during apply")
+        return conn

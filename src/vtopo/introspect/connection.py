@@ -1,0 +1,71 @@
+"""Opening connections to the topology's databases, with secret-free errors."""
+
+from __future__ import annotations
+
+import urllib.parse
+from contextlib import contextmanager
+from typing import Iterator
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from vtopo.errors import DatabaseError
+from vtopo.spec.secrets import MASK, Sensitive
+
+APPLICATION_NAME = "vtopo"
+
+
+def scrub(text: str, *secrets: Sensitive | None) -> str:
+    """Remove every secret (and its URL-encoded form) from text meant for people."""
+    for secret in secrets:
+        if secret is None:
+            continue
+        value = secret.reveal()
+        candidates = {value}
+        try:
+            password = conninfo_to_dict(value).get("password")
+        except Exception:
+            password = None
+        if password:
+            candidates |= {str(password), urllib.parse.quote(str(password), safe=""), urllib.parse.quote(str(password))}
+        for candidate in sorted(candidates, key=len, reverse=True):
+            if candidate and len(candidate) >= 3:
+                text = text.replace(candidate, MASK)
+    return text
+
+
+def describe_connection_error(error: Exception, dsn: Sensitive) -> tuple[str, str | None]:
+    """A short message and hint for a failed connection; never contains the DSN's password."""
+    message = scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__, dsn)
+    lowered = message.lower()
+    if "password authentication failed" in lowered:
+        hint = "check the password in the DSN's secret reference"
+    elif "connection refused" in lowered or "could not translate host" in lowered or "timeout" in lowered:
+        hint = "is the server running and reachable? (local servers: vtopo dev up)"
+    elif "does not exist" in lowered:
+        hint = "check the database name in the DSN"
+    else:
+        hint = None
+    return f"cannot connect: {message}", hint
+
+
+def connect(database: str, dsn: Sensitive, *, autocommit: bool = True, connect_timeout: int = 10) -> psycopg.Connection:
+    try:
+        return psycopg.connect(
+            dsn.reveal(),
+            autocommit=autocommit,
+            connect_timeout=connect_timeout,
+            application_name=APPLICATION_NAME,
+        )
+    except psycopg.Error as error:
+        message, hint = describe_connection_error(error, dsn)
+        raise DatabaseError(database, message, hint=hint) from None
+
+
+@contextmanager
+def connection(database: str, dsn: Sensitive, **kwargs) -> Iterator[psycopg.Connection]:
+    conn = connect(database, dsn, **kwargs)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -1,0 +1,160 @@
+"""The pipeline wired together: load → desired/live catalog → diff → plan.
+
+Commands call these functions; they hold no output formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from vtopo.apply.executor import ApplyResult, Progress, apply_steps, with_secrets
+from vtopo.apply.session import LockedSessions, Timeouts
+
+from vtopo.catalog.desired import build_desired
+from vtopo.catalog.model import Catalog, fingerprint
+from vtopo.diff.engine import diff_catalogs
+from vtopo.introspect.live import DatabaseFacts, Wanted, count_rows, introspect_all, live_catalog
+from vtopo.errors import PlanError
+from vtopo.plan.build import build_plan
+from vtopo.plan.document import read_plan
+from vtopo.plan.hazards import collections_needing_counts
+from vtopo.plan.model import Plan
+from vtopo.spec.loader import load_topology
+from vtopo.spec.models import Topology
+from vtopo.spec.resolve import ResolvedTopology, resolve_topology
+
+
+@dataclass
+class PlanContext:
+    """Everything a plan was made from (kept for apply: secrets are resolved here, not in the plan)."""
+
+    resolved: ResolvedTopology
+    desired: Catalog
+    live: Catalog
+    facts: dict[str, DatabaseFacts]
+
+    @property
+    def topology(self) -> Topology:
+        return self.resolved.topology
+
+
+def database_order(topology: Topology) -> list[str]:
+    """Secondaries in file order, then the primary."""
+    primary = topology.primary_name
+    return [name for name in topology.databases if name != primary] + [primary]
+
+
+def read_state(topology: Topology) -> PlanContext:
+    resolved = resolve_topology(topology)
+    desired = build_desired(topology, resolved.fdw_targets)
+    wanted = {db: Wanted.from_catalog(desired, db) for db in topology.databases}
+    facts = introspect_all(resolved.dsns, wanted)
+    return PlanContext(resolved=resolved, desired=desired, live=live_catalog(facts), facts=facts)
+
+
+def plan_from_state(context: PlanContext) -> Plan:
+    topology = context.topology
+    changes = diff_catalogs(context.desired, context.live)
+    row_counts: dict[tuple[str, str], int] = {}
+    for database, names in collections_needing_counts(changes).items():
+        for name, rows in count_rows(database, context.resolved.dsns[database], names).items():
+            row_counts[(database, name)] = rows
+    return build_plan(
+        topology_name=topology.name,
+        primary=topology.primary_name,
+        databases=database_order(topology),
+        changes=changes,
+        live=context.live,
+        row_counts=row_counts,
+        prevent_destroy={name for name, spec in topology.collections.items() if spec.prevent_destroy},
+    )
+
+
+def make_plan(path: str | Path) -> tuple[Plan, PlanContext]:
+    context = read_state(load_topology(path))
+    return plan_from_state(context), context
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    allow_destroy: bool = False
+    lock_wait: float = 60.0
+    timeouts: Timeouts = Timeouts()
+    parallel: bool = True
+    verify: bool = True
+
+
+@dataclass
+class ApplyOutcome:
+    plan: Plan
+    result: ApplyResult | None  # None when there was nothing to do or it was not approved
+    approved: bool
+    remaining: Plan | None = None  # a fresh plan after apply; empty when the topology converged
+
+
+def check_hazards(plan: Plan, allow_destroy: bool) -> None:
+    """Refuse blocking hazards: always for prevent_destroy, otherwise unless --allow-destroy."""
+    refusals = []
+    for change, hazard in plan.blocking_hazards:
+        where = f"database {change.database!r}"
+        if hazard.prevented:
+            refusals.append(f"{where}: collection {change.name} has prevent_destroy: true; {hazard.message}")
+        elif not allow_destroy:
+            refusals.append(f"{where}: {hazard.message}")
+    if refusals:
+        prevented = any(h.prevented for _, h in plan.blocking_hazards)
+        raise PlanError(
+            "refusing to destroy data:\n" + "\n".join(refusals),
+            hint=(
+                "remove prevent_destroy from the collection first"
+                if prevented
+                else "nothing was changed; re-run with --allow-destroy if the data may go"
+            ),
+        )
+
+
+def apply_topology(
+    path: str | Path,
+    *,
+    approve: Callable[[Plan], bool],
+    plan_file: Path | None = None,
+    options: ApplyOptions = ApplyOptions(),
+    progress: Progress | None = None,
+) -> ApplyOutcome:
+    """Lock every database, (re)read the live state, check or make the plan, run it."""
+    topology = load_topology(path)
+    resolved = resolve_topology(topology)
+    with LockedSessions(resolved.dsns, lock_wait=options.lock_wait, topology_name=topology.name) as sessions:
+        context = read_state(topology)
+        if plan_file is not None:
+            plan = read_plan(plan_file)
+            _check_fresh(plan, context)
+        else:
+            plan = plan_from_state(context)
+        if plan.is_empty:
+            return ApplyOutcome(plan, None, approved=True)
+        check_hazards(plan, options.allow_destroy)
+        if not approve(plan):
+            return ApplyOutcome(plan, None, approved=False)
+        result = apply_steps(
+            with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress, parallel=options.parallel
+        )
+    remaining = plan_from_state(read_state(topology)) if options.verify else None
+    return ApplyOutcome(plan, result, approved=True, remaining=remaining)
+
+
+def _check_fresh(plan: Plan, context: PlanContext) -> None:
+    stale = [
+        db
+        for db in plan.databases
+        if plan.fingerprints.get(db) != fingerprint(context.live.in_database(db))
+    ]
+    if set(plan.databases) != set(database_order(context.topology)):
+        raise PlanError("the plan was made for other databases than the topology lists", hint="run vtopo plan again")
+    if stale:
+        raise PlanError(
+            f"plan is stale: the live state of {', '.join(stale)} changed since the plan was made; nothing was applied",
+            hint="run vtopo plan again",
+        )

@@ -1,0 +1,54 @@
+"""Render a plan step to its statements (masked for people, revealed for execution)."""
+
+from __future__ import annotations
+
+from vtopo.catalog.model import ObjectKind
+from vtopo.plan.model import Part, Statement, Step
+
+from .statements import render_sql
+
+INDEX_KINDS = (ObjectKind.vector_index, ObjectKind.metadata_index)
+
+
+def _index_statements(sqls: list[str], *, concurrently: bool, index_name: str | None, build: bool) -> list[Statement]:
+    """A concurrent index build runs outside a transaction and is checked for indisvalid."""
+    statements = []
+    for position, text in enumerate(sqls):
+        is_build = build and position == 0
+        statements.append(
+            Statement(
+                sql=text,
+                transactional=not concurrently,
+                role="index" if is_build and concurrently else "ddl",
+                index_name=index_name if is_build else None,
+            )
+        )
+    return statements
+
+
+def render_step(step: Step, *, reveal: bool = False) -> list[Statement]:
+    change = step.change
+    before, after = change.before, change.after
+    if step.part is Part.analyze:
+        assert after is not None
+        return [Statement(sql=s, transactional=False, role="analyze") for s in render_sql(after, "analyze")]
+    if step.part is Part.online_replace:
+        assert before is not None and after is not None
+        new_name = after.attrs_dict["index_name"]
+        build = render_sql(after, "create", concurrently=True, reveal=reveal)
+        drop = render_sql(before, "delete", concurrently=True, reveal=reveal)
+        return _index_statements(build, concurrently=True, index_name=new_name, build=True) + _index_statements(
+            drop, concurrently=True, index_name=None, build=False
+        )
+    if step.part is Part.drop:
+        assert before is not None
+        sqls = render_sql(before, "delete", concurrently=step.concurrently, reveal=reveal)
+        if before.kind in INDEX_KINDS:
+            return _index_statements(sqls, concurrently=step.concurrently, index_name=None, build=False)
+        return [Statement(sql=s) for s in sqls]
+    assert after is not None
+    action = "update" if step.part is Part.update else "create"
+    sqls = render_sql(after, action, old=before, concurrently=step.concurrently, reveal=reveal)
+    if after.kind in INDEX_KINDS:
+        return _index_statements(sqls, concurrently=step.concurrently, index_name=after.attrs_dict["index_name"], build=True)
+    return [Statement(sql=s) for s in sqls]
