@@ -21,6 +21,7 @@ from .app import app
 from . import validate as _validate  # noqa: F401,E402
 from . import dev as _dev  # noqa: F401,E402
 from . import plan as _plan  # noqa: F401,E402
+from . import apply as _apply  # noqa: F401,E402
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -63,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; never lets a traceback reach the user unless --debug."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get("VTOPO_DEBUG") == "1"
     try:
-        app(args=argv, standalone_mode=False, prog_name="vtopo")
+        code = app(args=argv, standalone_mode=False, prog_name="vtopo")
+        if isinstance(code, int) and code:
+            sys.exit(code)  # typer.Exit(n) inside a command comes back as a return value here
     except VtopoError as error:
         if debug:
             raise

@@ -42,7 +42,7 @@ class Rule:
         secret_changed = [name for name, state in self.secret_states(live, desired).items() if state is SecretState.different]
         if not differing and not secret_changed:
             return None
-        parts = [f"{key}: {_show(live_spec.get(key))} → {_show(desired_spec.get(key))}" for key in differing]
+        parts = [_describe(key, live_spec.get(key), desired_spec.get(key)) for key in differing]
         parts += [f"{name} changed (sensitive)" for name in secret_changed]
         action = Action.update if self.update_in_place else Action.replace
         return Verdict(action, "; ".join(parts))
@@ -76,6 +76,14 @@ class RoleRule(Rule):
     def may_delete(self, live: CatalogObject) -> bool:
         # Only reader roles vtopo created (marked) are dropped; grantee roles may be used elsewhere.
         return live.managed and live.attrs_dict.get("purpose") == "reader"
+
+
+def _describe(key: str, old: object, new: object) -> str:
+    """`key: old → new`; for mappings only the entries that differ."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        return "; ".join(f"{key}.{k}: {_show(old.get(k, '(unset)'))} → {_show(new.get(k, '(unset)'))}" for k in keys)
+    return f"{key}: {_show(old)} → {_show(new)}"
 
 
 def _show(value: object) -> str:

@@ -38,7 +38,7 @@ class _Document:
 
 def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Location) -> Any:
     if isinstance(node, yaml.MappingNode):
-        own_pairs = len(node.value)
+        own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         loader.flatten_mapping(node)  # resolves `<<:` merge keys; merged pairs come first
         first_own = len(node.value) - own_pairs
         result: dict[Any, Any] = {}

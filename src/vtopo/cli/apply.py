@@ -1,0 +1,94 @@
+"""`vtopo apply`: make the databases match the topology (or run a saved plan)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vtopo.apply.executor import ApplyError, ApplyResult
+from vtopo.apply.session import Timeouts
+from vtopo.errors import PlanError
+from vtopo.pipeline import ApplyOptions, apply_topology
+from vtopo.plan.model import Plan
+from vtopo.report.progress import ConsoleProgress
+from vtopo.report.text import render_text, summary_line
+
+from .app import TopologyFileOption, app, topology_path
+from .output import stderr, stdout
+
+
+def _confirm(plan: Plan, auto_approve: bool, saved: bool) -> bool:
+    if not saved:
+        stdout.print(render_text(plan))
+    if auto_approve or saved:
+        return True  # a saved plan was reviewed when it was made, as with terraform apply PLANFILE
+    if not sys.stdin.isatty():
+        raise PlanError(
+            "no terminal to confirm on; nothing was applied",
+            hint="pass --auto-approve (CI), or review with `vtopo plan --out FILE` and run `vtopo apply FILE`",
+        )
+    answer = typer.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False, err=True)
+    return answer.strip() == "yes"
+
+
+def _report_outcomes(result: ApplyResult, plan: Plan) -> None:
+    for database in plan.databases:
+        outcome = result.outcomes[database]
+        if outcome.error:
+            stderr.print(f"[red]✗[/] {database}: failed at {outcome.failed_step}; its transaction was rolled back", highlight=False)
+        elif outcome.applied:
+            stderr.print(f"[green]✓[/] {database}: {len(outcome.applied)} step(s) applied", highlight=False)
+        elif plan.changes_in(database):
+            stderr.print(f"[yellow]-[/] {database}: not started", highlight=False)
+
+
+@app.command()
+def apply(
+    planfile: Annotated[Path | None, typer.Argument(help="A plan saved by `vtopo plan --out`; run exactly it.")] = None,
+    file: TopologyFileOption = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    allow_destroy: Annotated[bool, typer.Option("--allow-destroy", help="Allow changes that drop collections holding rows.")] = False,
+    lock_wait: Annotated[float, typer.Option("--lock-wait", help="Seconds to wait for another apply's lock.")] = 60.0,
+    lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="lock_timeout for every statement.")] = "10s",
+    statement_timeout: Annotated[str, typer.Option("--statement-timeout", help="statement_timeout for DDL.")] = "5min",
+    index_timeout: Annotated[str, typer.Option("--index-timeout", help="statement_timeout for concurrent index builds (0: none).")] = "0",
+) -> None:
+    """Apply the topology: secondaries first, then the primary, each in one transaction.
+
+    Example: vtopo apply -f topology.yaml --auto-approve
+    """
+    options = ApplyOptions(
+        allow_destroy=allow_destroy,
+        lock_wait=lock_wait,
+        timeouts=Timeouts(lock_timeout=lock_timeout, statement_timeout=statement_timeout, index_timeout=index_timeout),
+    )
+    with ConsoleProgress(stderr) as progress:
+        try:
+            outcome = apply_topology(
+                topology_path(file),
+                approve=lambda plan: _confirm(plan, auto_approve, saved=planfile is not None),
+                plan_file=planfile,
+                options=options,
+                progress=progress,
+            )
+        except ApplyError as error:
+            plan_databases = list(error.result.outcomes)
+            for database in plan_databases:
+                outcome_db = error.result.outcomes[database]
+                if outcome_db.applied and not outcome_db.error:
+                    stderr.print(f"[green]✓[/] {database}: {len(outcome_db.applied)} step(s) applied", highlight=False)
+            raise
+    if outcome.plan.is_empty:
+        stdout.print("No changes. The databases match the topology.")
+        return
+    if not outcome.approved:
+        stderr.print("Apply cancelled; nothing was changed.")
+        raise typer.Exit(1)
+    stdout.print(f"Apply complete. {summary_line(outcome.plan).removeprefix('Plan: ')}")
+    if outcome.remaining is not None and not outcome.remaining.is_empty:
+        stderr.print("[yellow]warning:[/] the databases still differ from the topology after apply:")
+        stderr.print(render_text(outcome.remaining, show_sql=False))
+        raise typer.Exit(1)

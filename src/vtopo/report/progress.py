@@ -1,0 +1,41 @@
+"""Apply progress on stderr: a live status line on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rich.console import Console
+
+from vtopo.plan.model import Phase, Statement, Step
+
+
+class ConsoleProgress:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.lock = threading.Lock()
+        self.status = console.status("applying…") if console.is_terminal else None
+        self.started = time.monotonic()
+
+    def __enter__(self) -> ConsoleProgress:
+        if self.status is not None:
+            self.status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def step_started(self, step: Step, statement: Statement) -> None:
+        label = f"{step.database}: {step.part.value} {step.change.kind.value} {step.change.name}"
+        with self.lock:
+            if self.status is not None:
+                self.status.update(label)
+            elif statement.role == "index":
+                # Long steps get their own line where no live status can be drawn.
+                self.console.print(f"  {label} (building index concurrently)", markup=False, highlight=False)
+
+    def database_done(self, database: str, phase: Phase, count: int) -> None:
+        with self.lock:
+            elapsed = time.monotonic() - self.started
+            self.console.print(f"[green]✓[/] {database}: {count} step(s) applied ({elapsed:.1f}s)", highlight=False)

@@ -1,0 +1,61 @@
+"""The plan as a Terraform-like listing, grouped by database (rich renderables)."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from vtopo.plan.model import Action, Change, Plan
+
+STYLE = {Action.create: "green", Action.update: "yellow", Action.replace: "magenta", Action.delete: "red"}
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary()
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {counts['delete']} to delete."
+    )
+
+
+def _change_lines(change: Change, plan: Plan, show_sql: bool) -> list[Text]:
+    style = STYLE[change.action]
+    line = Text("  ")
+    line.append(f"{change.action.symbol:>3} ", style=f"bold {style}")
+    line.append(f"{change.kind.value} ", style=style)
+    line.append(change.name, style=f"bold {style}")
+    lines = [line]
+    if change.reason and change.action is not Action.create:
+        lines.append(Text(f"        {change.reason}", style="dim"))
+    for hazard in change.hazards:
+        mark = "✗" if hazard.blocking else "!"
+        lines.append(Text(f"      {mark} {hazard.kind.value}: {hazard.message}", style="bold red" if hazard.blocking else "yellow"))
+    if show_sql:
+        for step in plan.steps:
+            if step.change is change:
+                for statement in step.statements:
+                    lines.append(Text(f"        {statement.sql}", style="dim cyan"))
+    return lines
+
+
+def render_text(plan: Plan, *, show_sql: bool = True) -> RenderableType:
+    parts: list[RenderableType] = []
+    if plan.targets:
+        parts.append(Text(f"Targeting only: {', '.join(plan.targets)} (the rest of the topology is not planned)", style="yellow"))
+    if plan.is_empty:
+        parts.append(Text("No changes. The databases match the topology.", style="bold green"))
+        return Group(*parts)
+    for database in plan.databases:
+        changes = plan.changes_in(database)
+        if not changes:
+            continue
+        role = "primary" if database == plan.primary else "secondary"
+        parts.append(Text(f"\ndatabase {database} ({role})", style="bold"))
+        for change in changes:
+            parts.extend(_change_lines(change, plan, show_sql))
+    parts.append(Text(""))
+    parts.append(Text(summary_line(plan), style="bold"))
+    blocking = plan.blocking_hazards
+    if blocking:
+        parts.append(Text(f"{len(blocking)} change(s) destroy data: apply refuses them without --allow-destroy.", style="bold red"))
+    return Group(*parts)
