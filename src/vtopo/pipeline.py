@@ -20,6 +20,7 @@ from vtopo.errors import PlanError
 from vtopo.plan.build import build_plan
 from vtopo.plan.document import read_plan
 from vtopo.plan.hazards import collections_needing_counts
+from vtopo.plan.preflight import check_extensions, unreadable_secret_notes
 from vtopo.plan.model import Plan
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
@@ -56,12 +57,13 @@ def read_state(topology: Topology) -> PlanContext:
 
 def plan_from_state(context: PlanContext) -> Plan:
     topology = context.topology
+    check_extensions(context.desired, context.facts)
     changes = diff_catalogs(context.desired, context.live)
     row_counts: dict[tuple[str, str], int] = {}
     for database, names in collections_needing_counts(changes).items():
         for name, rows in count_rows(database, context.resolved.dsns[database], names).items():
             row_counts[(database, name)] = rows
-    return build_plan(
+    plan = build_plan(
         topology_name=topology.name,
         primary=topology.primary_name,
         databases=database_order(topology),
@@ -70,6 +72,8 @@ def plan_from_state(context: PlanContext) -> Plan:
         row_counts=row_counts,
         prevent_destroy={name for name, spec in topology.collections.items() if spec.prevent_destroy},
     )
+    plan.notes = unreadable_secret_notes(context.desired, context.live)
+    return plan
 
 
 def make_plan(path: str | Path) -> tuple[Plan, PlanContext]:

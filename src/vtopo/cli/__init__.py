@@ -49,7 +49,7 @@ def print_error(error: VtopoError) -> None:
     # markup) and each `FILE:LINE: key: message` line must stay greppable.
     lines = error.message.splitlines() or [""]
     if isinstance(error, SpecError) and len(lines) > 1:
-        stderr.print(f"[bold red]error:[/] {len(lines)} problems in the topology file:")
+        stderr.print(f"[bold red]error:[/] {len(lines)} problems:")
         for line in lines:
             stderr.print(line, markup=False, soft_wrap=True)
     else:

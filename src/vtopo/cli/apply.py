@@ -14,7 +14,7 @@ from vtopo.errors import PlanError
 from vtopo.pipeline import ApplyOptions, apply_topology
 from vtopo.plan.model import Plan
 from vtopo.report.progress import ConsoleProgress
-from vtopo.report.text import render_text, summary_line
+from vtopo.report.text import render_text
 
 from .app import TopologyFileOption, app, topology_path
 from .output import stderr, stdout
@@ -34,15 +34,15 @@ def _confirm(plan: Plan, auto_approve: bool, saved: bool) -> bool:
     return answer.strip() == "yes"
 
 
-def _report_outcomes(result: ApplyResult, plan: Plan) -> None:
-    for database in plan.databases:
-        outcome = result.outcomes[database]
+def _report_outcomes(result: ApplyResult) -> None:
+    """Per database: applied, failed (rolled back) or not started, so the next step is clear."""
+    for database, outcome in result.outcomes.items():
         if outcome.error:
             stderr.print(f"[red]✗[/] {database}: failed at {outcome.failed_step}; its transaction was rolled back", highlight=False)
         elif outcome.applied:
             stderr.print(f"[green]✓[/] {database}: {len(outcome.applied)} step(s) applied", highlight=False)
-        elif plan.changes_in(database):
-            stderr.print(f"[yellow]-[/] {database}: not started", highlight=False)
+        else:
+            stderr.print(f"[yellow]-[/] {database}: nothing applied", highlight=False)
 
 
 @app.command()
@@ -75,11 +75,7 @@ def apply(
                 progress=progress,
             )
         except ApplyError as error:
-            plan_databases = list(error.result.outcomes)
-            for database in plan_databases:
-                outcome_db = error.result.outcomes[database]
-                if outcome_db.applied and not outcome_db.error:
-                    stderr.print(f"[green]✓[/] {database}: {len(outcome_db.applied)} step(s) applied", highlight=False)
+            _report_outcomes(error.result)
             raise
     if outcome.plan.is_empty:
         stdout.print("No changes. The databases match the topology.")
@@ -87,7 +83,13 @@ def apply(
     if not outcome.approved:
         stderr.print("Apply cancelled; nothing was changed.")
         raise typer.Exit(1)
-    stdout.print(f"Apply complete. {summary_line(outcome.plan).removeprefix('Plan: ')}")
+    counts = outcome.plan.summary()
+    stdout.print(
+        f"Apply complete: {counts['create']} created, {counts['update']} updated, "
+        f"{counts['replace']} replaced, {counts['delete']} deleted."
+    )
+    if outcome.remaining is not None and outcome.remaining.is_empty:
+        stderr.print("[green]✓[/] verified: a fresh plan is empty", highlight=False)
     if outcome.remaining is not None and not outcome.remaining.is_empty:
         stderr.print("[yellow]warning:[/] the databases still differ from the topology after apply:")
         stderr.print(render_text(outcome.remaining, show_sql=False))

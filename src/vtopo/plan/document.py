@@ -91,6 +91,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "created_at": plan.created_at,
         "topology": {"name": plan.topology_name, "primary": plan.primary, "databases": plan.databases},
         "targets": plan.targets,
+        "notes": plan.notes,
         "summary": plan.summary(),
         "empty": plan.is_empty,
         "databases": {
@@ -144,6 +145,7 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
         fingerprints={db: info["fingerprint"] for db, info in data["databases"].items()},
         created_at=data.get("created_at", ""),
         targets=data.get("targets", []),
+        notes=data.get("notes", []),
     )
 
 

@@ -117,6 +117,7 @@ class Plan:
     fingerprints: dict[str, str]
     created_at: str = ""
     targets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things people should know (never secrets)
 
     @property
     def is_empty(self) -> bool:

@@ -19,6 +19,7 @@ def render_markdown(plan: Plan) -> str:
     lines = [COMMENT_MARKER, f"### {title}", ""]
     if plan.targets:
         lines += [f"> ⚠️ Targeting only: {', '.join(plan.targets)}", ""]
+    lines += [f"> {_cell(note)}" for note in plan.notes] + ([""] if plan.notes else [])
     if plan.is_empty:
         lines += ["**No changes.** The databases match the topology.", ""]
         return "\n".join(lines)

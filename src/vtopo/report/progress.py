@@ -14,12 +14,11 @@ class ConsoleProgress:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.lock = threading.Lock()
-        self.status = console.status("applying…") if console.is_terminal else None
+        # Started at the first step, not before: the confirmation prompt must stay readable.
+        self.status = None
         self.started = time.monotonic()
 
     def __enter__(self) -> ConsoleProgress:
-        if self.status is not None:
-            self.status.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -29,6 +28,9 @@ class ConsoleProgress:
     def step_started(self, step: Step, statement: Statement) -> None:
         label = f"{step.database}: {step.part.value} {step.change.kind.value} {step.change.name}"
         with self.lock:
+            if self.status is None and self.console.is_terminal:
+                self.status = self.console.status(label)
+                self.status.start()
             if self.status is not None:
                 self.status.update(label)
             elif statement.role == "index":

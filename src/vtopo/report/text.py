@@ -42,6 +42,7 @@ def render_text(plan: Plan, *, show_sql: bool = True) -> RenderableType:
     parts: list[RenderableType] = []
     if plan.targets:
         parts.append(Text(f"Targeting only: {', '.join(plan.targets)} (the rest of the topology is not planned)", style="yellow"))
+    parts.extend(Text(f"note: {note}", style="dim") for note in plan.notes)
     if plan.is_empty:
         parts.append(Text("No changes. The databases match the topology.", style="bold green"))
         return Group(*parts)

@@ -1,0 +1,45 @@
+"""Checks before any DDL: can each server give the topology what it needs?"""
+
+from __future__ import annotations
+
+from vtopo.catalog.model import Catalog, ObjectKind
+from vtopo.catalog.scram import UNREADABLE
+from vtopo.errors import PlanError
+from vtopo.introspect.live import DatabaseFacts
+
+K = ObjectKind
+EXTENSION_HINTS = {
+    "vector": "install pgvector on that server (https://github.com/pgvector/pgvector#installation)",
+    "postgres_fdw": "install PostgreSQL's contrib modules (postgres_fdw) on that server",
+}
+
+
+def check_extensions(desired: Catalog, facts: dict[str, DatabaseFacts]) -> None:
+    """Every extension the topology needs is installed or installable; all problems at once."""
+    problems, hints = [], []
+    for obj in desired:
+        if obj.kind is not K.extension:
+            continue
+        database = facts.get(obj.database)
+        if database is None or obj.name in database.extensions or obj.name in database.available:
+            continue
+        problems.append(f"database {obj.database!r}: extension {obj.name} is not available on the server")
+        hints.append(EXTENSION_HINTS.get(obj.name, f"install {obj.name}"))
+    if problems:
+        raise PlanError("\n".join(problems), hint="; ".join(dict.fromkeys(hints)))
+
+
+def unreadable_secret_notes(desired: Catalog, live: Catalog) -> list[str]:
+    """Where the catalog hides a password, say that rotation cannot be detected (instead of a phantom change)."""
+    notes = []
+    for obj in desired:
+        current = live.get(obj.key)
+        if current is None:
+            continue
+        for name, value in current.secrets:
+            if value is UNREADABLE:
+                notes.append(
+                    f"database {obj.database!r}: the {name} of {obj.label()} is not readable by this user; "
+                    "a changed password is not detected (a superuser can read it)"
+                )
+    return notes
