@@ -19,6 +19,8 @@ from .models import Topology
 from .rules import cross_reference_problems
 
 Location = tuple[Any, ...]
+# libyaml's parser is ~10x faster on large topologies; same nodes and marks.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Document:
@@ -73,7 +75,7 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Locat
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, _Document]:
     doc = _Document()
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
