@@ -27,13 +27,29 @@ import pytest
 PASSWORD = "Tr0ub4dor-and-3"
 
 
+# Frequent edits of ORBIT_TOPOLOGY.
+SKETCHES_UNINDEXED = ("      method: ivfflat\n      lists: 50\n", "      method: none\n")  # one line fewer
+SKETCHES_NO_SEARCH = ("    search:\n      probes: 7\n", "")
+METADATA_TYPES = "'text', 'integer', 'bigint', 'numeric', 'boolean' or 'timestamptz'"
+
+
+def add_collection(yaml_name: str) -> tuple[str, str]:
+    """A minimal collection on the primary, appended as line 43."""
+    return ("      view: sketches\n", f"      view: sketches\n  {yaml_name}:\n    database: hub\n    dimension: 8\n")
+
+
 def case(id_: str, replacements: list[tuple[str, str]], *problems: tuple[int, str, str]):
     return pytest.param(replacements, problems, id=id_)
 
 
 BAD_FILES = [
     # exactly one primary
-    case("no-primary", [("primary: true", "primary: false")], (3, "databases", "(found: none)")),
+    case(
+        "no-primary",  # hub is then a secondary too, so its exposed collection needs an fdw password
+        [("primary: true", "primary: false")],
+        (3, "databases", "exactly one database must have primary: true (found: none)"),
+        (41, "collections.sketches.expose", "collection of secondary 'hub' needs databases.hub.fdw.password"),
+    ),
     case(
         "two-primaries",
         [("  shard_a:\n", "  spare:\n    primary: true\n    dsn: ${env:ORBIT_SPARE_DSN}\n  shard_a:\n")],
@@ -44,6 +60,7 @@ BAD_FILES = [
         [("primary: true", 'primary: "true"')],
         (3, "databases", "(found: none)"),
         (5, "databases.hub.primary", "Input should be a valid boolean"),
+        (41, "collections.sketches.expose", "secondary 'hub'"),
     ),
     case(
         "primary-with-fdw",
@@ -99,8 +116,7 @@ BAD_FILES = [
     ),
     case(
         "dimension-over-16000",
-        [("dimension: 3000", "dimension: 16001"), ("      method: ivfflat\n      lists: 50\n", "      method: none\n"),
-         ("    search:\n      probes: 7\n", "")],
+        [("dimension: 3000", "dimension: 16001"), SKETCHES_UNINDEXED, SKETCHES_NO_SEARCH],
         (33, "collections.sketches.dimension", "less than or equal to 16000"),
     ),
     case(
@@ -111,7 +127,8 @@ BAD_FILES = [
     case(
         "indexed-halfvec-over-4000",
         [("dimension: 3000", "dimension: 4001")],
-        (33, "collections.sketches.dimension", "pgvector indexes halfvec columns of at most 4000 dimensions"),
+        (33, "collections.sketches.dimension",
+         "pgvector indexes halfvec columns of at most 4000 dimensions; use index: {method: none}"),
     ),
     case(
         "dimension-true",
@@ -171,12 +188,12 @@ BAD_FILES = [
     case(
         "metadata-type-jsonb",
         [("cited: {type: bigint}", "cited: {type: jsonb}")],
-        (24, "collections.papers.metadata.cited.type", "'text', 'integer', 'bigint', 'numeric', 'boolean' or 'timestamptz'"),
+        (24, "collections.papers.metadata.cited.type", METADATA_TYPES),
     ),
     case(
         "metadata-type-float",
         [("cited: {type: bigint}", "cited: {type: float}")],
-        (24, "collections.papers.metadata.cited.type", "'text', 'integer', 'bigint', 'numeric', 'boolean' or 'timestamptz'"),
+        (24, "collections.papers.metadata.cited.type", METADATA_TYPES),
     ),
     # search settings that do not fit the index method
     case(
@@ -196,8 +213,8 @@ BAD_FILES = [
     ),
     case(
         "iterative-scan-without-index",
-        [("      method: ivfflat\n      lists: 50\n", "      method: none\n"), ("probes: 7", "iterative_scan: strict_order")],
-        (39, "collections.sketches.search.iterative_scan", "iterative_scan applies only to index methods hnsw and ivfflat"),
+        [SKETCHES_UNINDEXED, ("probes: 7", "iterative_scan: strict_order")],
+        (39, "collections.sketches.search.iterative_scan", "applies only to index methods hnsw and ivfflat"),
     ),
     # duplicate keys: reported at the duplicate, naming the first
     case("duplicate-top-level", [("name: orbit-lab\n", "name: orbit-lab\nname: again\n")],
@@ -219,7 +236,7 @@ BAD_FILES = [
     ),
     case(
         "duplicate-collection",
-        [("      view: sketches\n", "      view: sketches\n  papers:\n    database: hub\n    dimension: 4\n")],
+        [add_collection("papers")],
         (43, "collections.papers", "duplicate key (first given on line 13)"),
     ),
     # unknown keys, with a hint
@@ -337,7 +354,7 @@ PLACES = {
         12, "databases.{key}",
     ),
     "collection-name": (
-        lambda n: [("      view: sketches\n", f"      view: sketches\n  {_yaml(n)}:\n    database: hub\n    dimension: 8\n")],
+        lambda n: [add_collection(_yaml(n))],
         43, "collections.{key}",
     ),
     "metadata-field": (
@@ -378,8 +395,7 @@ def test_63_byte_names_are_accepted_everywhere(orbit_with, validate, place):
              (10, "databases.shard_a.fdw.user", "'pg_reader': role names starting with 'pg_' are reserved")),
         case("grant-pg", [("grant: [reader, analyst]", "grant: [pg_read_all_data]")],
              (30, "collections.papers.expose.grant.0", "role names starting with 'pg_' are reserved")),
-        case("collection-underscore",
-             [("      view: sketches\n", "      view: sketches\n  _private:\n    database: hub\n    dimension: 8\n")],
+        case("collection-underscore", [add_collection("_private")],
              (43, "collections._private", "the Vecs client ignores collections whose name starts with '_'")),
         case("key-with-newline",  # must stay one problem on one line, not a forged second one
              [("  sketches:\n", '  "sketches\\norbit.yaml:1: forged":\n')],
@@ -396,8 +412,8 @@ def test_reserved_and_unprintable_names(orbit_with, validate, replacements, prob
 VALID_VARIANTS = [
     pytest.param([("dimension: 1536", "dimension: 2000")], id="indexed-vector-2000"),
     pytest.param([("dimension: 3000", "dimension: 4000")], id="indexed-halfvec-4000"),
-    pytest.param([("dimension: 3000", "dimension: 16000"), ("      method: ivfflat\n      lists: 50\n", "      method: none\n"),
-                  ("    search:\n      probes: 7\n", "")], id="unindexed-halfvec-16000"),
+    pytest.param([("dimension: 3000", "dimension: 16000"), SKETCHES_UNINDEXED, SKETCHES_NO_SEARCH],
+                 id="unindexed-halfvec-16000"),
     pytest.param([("dimension: 1536", "dimension: 1")], id="dimension-1"),
     pytest.param([("m: 24", "m: 2"), ("ef_construction: 96", "ef_construction: 4")], id="hnsw-m-2"),
     pytest.param([("m: 24", "m: 100"), ("ef_construction: 96", "ef_construction: 200")], id="hnsw-m-100"),
@@ -468,8 +484,23 @@ def test_problems_in_separate_collections_are_all_reported(orbit_with, validate)
 def test_merge_keys_override_without_duplicate_error(orbit_with, validate):
     text = orbit_with(
         ("  hub:\n", "  hub: &base\n"),
-        ("collections:\n", "  shard_b:\n    <<: *base\n    primary: false\n    dsn: ${env:ORBIT_B_DSN}\ncollections:\n"),
+        ("collections:\n", "  shard_b:\n    <<: *base\n    primary: false\n    dsn: ${env:ORBIT_B}\ncollections:\n"),
     )
     path, run = validate(text)
     assert run.code == 0, run.err
     assert f"{path} is valid: 3 databases" in run.err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation: pydantic skips a section's model-level rules (dimension vs index, index "
+    "parameters vs method, search vs method) while that section has a field error",
+)
+def test_field_error_does_not_hide_a_rule_of_the_same_collection(orbit_with, validate):
+    text = orbit_with(("dimension: 1536", "dimension: 2001"), ("view: catalog.papers", "view: vecs.papers"))
+    path, run = validate(text)
+    run.assert_problems(
+        path,
+        (15, "collections.papers.dimension", "at most 2000 dimensions"),
+        (29, "collections.papers.expose.view", "views must not live in schema vecs"),
+    )
