@@ -55,6 +55,9 @@ def gin_index_name(collection: str, generation: int = 0) -> str:
     return "ix_meta_" + hashlib.sha256(f"{collection}/meta/{generation}".encode()).hexdigest()[:7]
 
 
-def metadata_index_name(collection: str, field: str) -> str:
+def metadata_index_name(collection: str, field: str, generation: int = 0) -> str:
+    """generation > 0: another name for an online replacement, still at most 63 bytes."""
     # Must not start with "ix_vector": Vecs would take it for its vector index.
+    if generation:
+        return bounded_name("vtopo_md", collection, field, str(generation))
     return bounded_name("vtopo_md", collection, field)

@@ -92,24 +92,23 @@ def _show(value: object) -> str:
     return str(value)
 
 
-RULES: dict[ObjectKind, Rule] = {
-    rule.kind: rule
-    for rule in (
-        Rule(K.extension, retain=True, adoptable=True, compared_keys=()),
-        Rule(K.schema, retain=True, adoptable=True, compared_keys=()),
-        RoleRule(K.role, update_in_place=True, adoptable=True),
-        Rule(K.role_setting, update_in_place=True, adoptable=True),
-        Rule(K.collection, adoptable=True),
-        Rule(K.vector_index, adoptable=True),
-        Rule(K.metadata_index, adoptable=True),
-        Rule(K.exposure_view),
-        Rule(K.foreign_server, update_in_place=True),
-        Rule(K.user_mapping, update_in_place=True),
-        Rule(K.foreign_table),
-        Rule(K.exposed_view),
-        Rule(K.grant, adoptable=True),
-    )
-}
+# Every rule, one per kind (a test checks it: a duplicate would silently win in RULES).
+ALL_RULES: tuple[Rule, ...] = (
+    Rule(K.extension, retain=True, adoptable=True, compared_keys=()),
+    Rule(K.schema, retain=True, adoptable=True, compared_keys=()),
+    RoleRule(K.role, update_in_place=True, adoptable=True),
+    Rule(K.role_setting, update_in_place=True, adoptable=True),
+    Rule(K.collection, adoptable=True),
+    Rule(K.vector_index, adoptable=True),
+    Rule(K.metadata_index, adoptable=True),
+    Rule(K.exposure_view),
+    Rule(K.foreign_server, update_in_place=True),
+    Rule(K.user_mapping, update_in_place=True),
+    Rule(K.foreign_table),
+    Rule(K.exposed_view),
+    Rule(K.grant, adoptable=True),
+)
+RULES: dict[ObjectKind, Rule] = {rule.kind: rule for rule in ALL_RULES}
 
 
 def rule_for(kind: ObjectKind) -> Rule:

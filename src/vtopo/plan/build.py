@@ -37,7 +37,7 @@ def _distinct_index_name(change: Change) -> Change:
         elif spec["field"] == "*":
             name = gin_index_name(spec["collection"], generation)
         else:
-            name = metadata_index_name(spec["collection"], spec["field"]) + f"_{generation}"
+            name = metadata_index_name(spec["collection"], spec["field"], generation)
         if name != old_name:
             return dataclasses.replace(change, after=o.with_attrs(after, index_name=name))
     return change

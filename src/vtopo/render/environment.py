@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 from psycopg import sql
 
@@ -39,6 +40,7 @@ KEYWORDS = frozenset(
         *(f"{t}_{m}_ops" for t in ("vector", "halfvec") for m in ("cosine", "l2", "ip")),
         "jsonb_path_ops",
         "SET", "ADD", "DROP",
+        "<=>", "<->", "<#>", "vector", "halfvec",
     }
 )
 _TYPE_NAME = re.compile(
@@ -110,6 +112,39 @@ def _require_quoted(value: Any) -> Any:
     raise UnquotedValue(f"unquoted value {value!r} reached SQL; pass it through ident/literal/keyword")
 
 
+def sql_concat(parts: Any) -> str:
+    """`a ~ b`: SQL text only if every part is; one plain part makes the whole plain
+    (Jinja's own markup_join would HTML-escape it into Markup and let it through)."""
+    parts = list(parts)
+    text = "".join(str(part) for part in parts)
+    return Quoted(text) if all(isinstance(part, Markup) for part in parts) else text
+
+
+def sql_join(values: Any, separator: str = "") -> str:
+    """`items|join(sep)`: SQL text only if every item is (same reason as sql_concat)."""
+    items = list(values)
+    text = str(separator).join(str(item) for item in items)
+    return Quoted(text) if all(isinstance(item, Markup) for item in items) else text
+
+
+def _refuse_escape(value: Any) -> Any:
+    raise UnquotedValue("HTML escaping (safe/escape) is not SQL quoting; use ident/literal/keyword")
+
+
+class _SqlCodeGenerator(CodeGenerator):
+    def visit_Concat(self, node: Any, frame: Any) -> None:
+        self.write("environment.sql_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _SqlEnvironment(jinja2.Environment):
+    code_generator_class = _SqlCodeGenerator
+    sql_concat = staticmethod(sql_concat)
+
+
 def templates_dir() -> Path:
     """templates/ ships inside the wheel as vtopo/templates; in a source tree it sits at the repo root."""
     packaged = Path(__file__).resolve().parent.parent / "templates"
@@ -120,7 +155,7 @@ def templates_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _SqlEnvironment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         finalize=_require_quoted,
@@ -130,7 +165,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(
-        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, secret=secret, to_json=to_json
+        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, secret=secret, to_json=to_json,
+        join=sql_join, safe=_refuse_escape, e=_refuse_escape, escape=_refuse_escape, forceescape=_refuse_escape,
     )
     env.globals.update(ident=ident, END=END)
     return env

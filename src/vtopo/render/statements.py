@@ -59,3 +59,8 @@ def has_template(kind: ObjectKind, action: str) -> bool:
     except TemplateNotFound:
         return False
     return True
+
+
+def render_query(template: str, **context: Any) -> str:
+    """A query with placeholders (%s / %(name)s) whose values travel as parameters."""
+    return environment().get_template(template).render(context).strip()

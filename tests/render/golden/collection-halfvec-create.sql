@@ -1,0 +1,6 @@
+CREATE TABLE "vecs"."corals" (
+    id character varying NOT NULL,
+    vec halfvec(384) NOT NULL,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    CONSTRAINT "corals_pkey" PRIMARY KEY (id)
+);

@@ -1,0 +1,1 @@
+COMMENT ON SERVER "vtopo_reef" IS 'vtopo:{"database":"reef_two"}';

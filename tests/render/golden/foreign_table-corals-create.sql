@@ -1,0 +1,1 @@
+CREATE FOREIGN TABLE "vtopo"."corals" ("id" character varying, "embedding" halfvec(384), "metadata" jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text) SERVER "vtopo_reef" OPTIONS ("schema_name" 'vtopo', "table_name" 'corals', "updatable" 'false');

@@ -1,0 +1,1 @@
+GRANT USAGE ON SCHEMA "vtopo" TO "marine_app";

@@ -1,0 +1,1 @@
+REVOKE USAGE ON SCHEMA "vtopo" FROM "marine_app";

@@ -1,0 +1,1 @@
+GRANT SELECT ON TABLE "public"."corals" TO "marine_app";

@@ -1,0 +1,1 @@
+REVOKE SELECT ON TABLE "public"."corals" FROM "marine_app";

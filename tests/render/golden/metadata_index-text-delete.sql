@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS "vecs"."vtopo_md_corals_text";

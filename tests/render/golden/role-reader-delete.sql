@@ -1,0 +1,2 @@
+DROP OWNED BY "reef_reader";
+DROP ROLE IF EXISTS "reef_reader";

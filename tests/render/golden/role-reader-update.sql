@@ -1,0 +1,1 @@
+ALTER ROLE "reef_reader" WITH LOGIN PASSWORD '(sensitive)';

@@ -1,0 +1,1 @@
+ALTER ROLE "reef_reader" SET hnsw.ef_search = '120';

@@ -1,0 +1,2 @@
+-- transactional=false role=analyze
+ANALYZE "vtopo"."corals";

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS "vecs"."ix_halfvec_cosine_ops_hnsw_m16_efc64_356b43b";
