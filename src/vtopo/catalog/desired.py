@@ -131,7 +131,13 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
                         (key_of(primary, K.foreign_table, name), source, "SELECT")]
         catalog.add(o.exposed_view(primary, spec.expose.view, collection_name=name, source=source, columns=columns, fields=fields))
         # security_invoker views check the caller's rights on what they read, too.
+        view_schema = split_qualified(spec.expose.view)[0]
         readable.append((view_key, list(split_qualified(spec.expose.view)), "SELECT"))
+        if view_schema != "public":
+            # vtopo creates the view's schema (never drops it) and lets the grantees use it.
+            if catalog.get(key_of(primary, K.schema, view_schema)) is None:
+                catalog.add(o.schema(primary, view_schema))
+            readable.append((key_of(primary, K.schema, view_schema), [view_schema], "USAGE"))
         for role_name in spec.expose.grant:
             grantees.add(role_name)
             for on, target, privilege in readable:

@@ -37,6 +37,7 @@ class Wanted:
     view_names: list[str] = field(default_factory=list)
     role_names: list[str] = field(default_factory=list)
     server_names: list[str] = field(default_factory=list)
+    schema_names: list[str] = field(default_factory=list)
 
     @classmethod
     def from_catalog(cls, desired: Catalog, database: str) -> Wanted:
@@ -45,6 +46,7 @@ class Wanted:
             view_names=sorted(x.name for x in objs if x.kind is K.exposed_view),
             role_names=sorted(x.name for x in objs if x.kind is K.role),
             server_names=sorted(x.name for x in objs if x.kind is K.foreign_server),
+            schema_names=sorted(x.name for x in objs if x.kind is K.schema),
         )
 
 
@@ -133,7 +135,7 @@ def _read(conn: psycopg.Connection, facts: DatabaseFacts, wanted: Wanted) -> Non
                 if key.startswith(("hnsw.", "ivfflat.")):
                     add(o.role_setting(db, row["name"], key, value))
 
-    for row in _run(conn, facts, "schemas"):
+    for row in _run(conn, facts, "schemas", {"schema_names": wanted.schema_names}):
         add(o.schema(db, row["name"]))
         for privilege, grantee in row["grants"]:
             if row["name"] == VTOPO_SCHEMA or grantee in known_roles:

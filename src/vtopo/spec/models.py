@@ -143,6 +143,21 @@ class MetadataField(Spec):
     type: MetadataType = MetadataType.text
     index: bool = Field(False, description="Create a B-tree index on the promoted field.")
 
+    @model_validator(mode="after")
+    def _indexable(self) -> MetadataField:
+        if self.index and self.type is MetadataType.timestamptz:
+            raise _error_at(
+                "index",
+                "timestamptz fields cannot be indexed: reading a timestamp from JSON depends on the "
+                "session time zone, which PostgreSQL does not allow in an index; store epoch seconds "
+                "as a bigint field to index it",
+            )
+        return self
+
+
+# Columns every view already has: a promoted field may not take their names.
+RESERVED_FIELD_NAMES = ("id", "embedding", "metadata", "vec")
+
 
 class ExposeSpec(Spec):
     view: QualifiedName = Field(description="View on the primary, e.g. public.docs.")
@@ -179,6 +194,9 @@ class CollectionSpec(Spec):
 
     @model_validator(mode="after")
     def _fits_pgvector(self) -> CollectionSpec:
+        for name in self.metadata:
+            if name in RESERVED_FIELD_NAMES:
+                raise _error_at(("metadata", name), f"{name!r} is a column of every collection view; choose another field name")
         kind = self.type.value
         if self.dimension > MAX_DIMENSIONS[kind]:
             raise _error_at("dimension", f"{kind} holds at most {MAX_DIMENSIONS[kind]} dimensions")

@@ -40,6 +40,7 @@ def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
         if db.get("primary") is True and fdw is not None:
             problems.append((("databases", name, "fdw"), "the primary is not reached through postgres_fdw; remove fdw"))
 
+    problems.extend(_search_setting_conflicts(collections))
     views: dict[str, str] = {}
     for name, collection in collections.items():
         loc = ("collections", name)
@@ -68,4 +69,27 @@ def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
                     f"databases.{database}.fdw.password (a ${{env:...}} reference)",
                 )
             )
+    return problems
+
+
+def _search_setting_conflicts(collections: dict[str, dict[str, Any]]) -> list[tuple[Location, str]]:
+    """Search settings live on the secondary's one reader role: exposed collections there must agree."""
+    chosen: dict[tuple[str, str], tuple[Any, str]] = {}
+    problems: list[tuple[Location, str]] = []
+    for name, collection in collections.items():
+        search, database = collection.get("search"), collection.get("database")
+        if not isinstance(search, dict) or not isinstance(database, str) or not collection.get("expose"):
+            continue
+        for key, value in search.items():
+            if value is None:
+                continue
+            first = chosen.setdefault((database, key), (value, name))
+            if first[0] != value:
+                problems.append(
+                    (
+                        ("collections", name, "search", key),
+                        f"{key}: {value!r} conflicts with {first[0]!r} of collection {first[1]!r}; exposed collections "
+                        f"of database {database!r} share one reader role, so their search settings must agree",
+                    )
+                )
     return problems
