@@ -15,7 +15,8 @@ pg_servers (session)
     a postgres_fdw server on the primary must use), `.dsn(dbname="postgres")`,
     `.connect(dbname="postgres")` (psycopg 3, autocommit) and `.data_dir`
     (embedded only). Stopped at session end, on Ctrl-C, and by a reaper process
-    if the run is killed.
+    if the run is killed; their data is deleted unless VTOPO_TEST_KEEP_DATA=1
+    (then each data dir keeps its server.log for debugging).
 
 pg_dbs (function)
     A fresh database on each server: `.primary`, `.secondary1`, `.secondary2`
@@ -35,6 +36,12 @@ make_topology (function)
         data, env = topology_for(pg_dbs, prefix="T1", collections={...})
         path = make_topology(data, env)
 
+server_tmp_path (function)
+    A fresh directory for anything that starts servers itself (`vtopo dev`,
+    LocalCluster), removed afterwards. Use it instead of tmp_path there: each
+    pytest start resets /tmp/pytest-of-<user> to 0700, which cuts the server's
+    system user (`embedded_postgres`, when running as root) off its data dir.
+
 Helpers (import from `harness`)
     run_vtopo(*args, cwd=None, env=None) -> CompletedProcess: the real CLI in
     a subprocess of this interpreter. write_topology(path, data, env=...,
@@ -47,14 +54,14 @@ import time
 
 import pytest
 
-from harness import databases, servers
+from harness import databases, scratch, servers
 from harness.topology import write_topology
 
 _STARTUP = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")
-def pg_servers(tmp_path_factory, request) -> servers.ServerSet:
+def pg_servers(request) -> servers.ServerSet:
     engine = servers.selected_engine()
     began = time.monotonic()
     if engine == "docker":
@@ -65,7 +72,7 @@ def pg_servers(tmp_path_factory, request) -> servers.ServerSet:
             pytest.skip(reason)
         started, stop = docker_engine.start_docker()
     else:
-        started, stop = servers.start_embedded(tmp_path_factory.mktemp("pg", numbered=True))
+        started, stop = servers.start_embedded()
     request.config.stash[_STARTUP] = f"pg_servers: 3 {engine} servers ready in {time.monotonic() - began:.1f}s"
     try:
         started.baseline_roles = {server.name: databases.roles(server) for server in started}
@@ -81,6 +88,16 @@ def pg_dbs(pg_servers) -> databases.PgDatabases:
         yield dbs
     finally:
         databases.drop_databases(dbs, pg_servers)
+
+
+@pytest.fixture
+def server_tmp_path():
+    """Like tmp_path, but for server data dirs (vtopo dev, LocalCluster): see harness.scratch."""
+    path = scratch.scratch_dir("test")
+    try:
+        yield path
+    finally:
+        scratch.remove(path)
 
 
 @pytest.fixture

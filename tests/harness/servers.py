@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 import psycopg
 
+from . import scratch
+
 NAMES = ("primary", "secondary1", "secondary2")
 ENGINE_VARIABLE = "VTOPO_TEST_ENGINE"
 ENGINES = ("embedded", "docker")
@@ -60,21 +62,27 @@ def selected_engine() -> str:
     return engine
 
 
-def start_embedded(base_dir: Path) -> tuple[ServerSet, Callable[[], None]]:
-    """Three embedded servers (fsync off) under base_dir, started in parallel.
+def start_embedded() -> tuple[ServerSet, Callable[[], None]]:
+    """Three embedded servers (fsync off) under /tmp/vtopo-pg-XXXX, started in parallel.
 
-    A reaper process stops them if this process dies without running the
-    returned stop() (SIGKILL, hard timeout), so no server outlives the run.
+    A reaper process stops them (and deletes their data) if this process dies
+    without running the returned stop() (SIGKILL, hard timeout), so no server
+    outlives the run.
     """
     from vtopo.local import LocalCluster, ServerOptions
     from vtopo.local import reaper
 
+    keep = os.environ.get("VTOPO_TEST_KEEP_DATA") == "1"  # debugging: keep data dirs and server logs
+    base_dir = scratch.scratch_dir("pg")
     cluster = LocalCluster(base_dir, ServerOptions(fsync=False))
-    watchdog = reaper.spawn(os.getpid(), [cluster.data_dir(name) for name in NAMES])
+    watchdog = reaper.spawn(os.getpid(), [cluster.data_dir(name) for name in NAMES],
+                            delete=None if keep else base_dir)
 
     def stop() -> None:
         try:
-            cluster.down(purge=True)
+            cluster.down(purge=not keep)
+            if not keep:
+                scratch.remove(base_dir)
         finally:
             watchdog.kill()
             watchdog.wait()

@@ -12,8 +12,8 @@ from vtopo.local import LocalCluster, ServerOptions
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    cluster = LocalCluster(tmp_path / "c", ServerOptions(fsync=False))
+def cluster(server_tmp_path):
+    cluster = LocalCluster(server_tmp_path / "c", ServerOptions(fsync=False))
     yield cluster
     cluster.down(purge=True)
 

@@ -53,12 +53,12 @@ def _vtopo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def test_dev_up_env_status_down(tmp_path):
-    write_topology(tmp_path / "topo.yaml", TOPOLOGY)
-    dev_dir = tmp_path / ".vtopo" / "dev"
+def test_dev_up_env_status_down(server_tmp_path):
+    write_topology(server_tmp_path / "topo.yaml", TOPOLOGY)
+    dev_dir = server_tmp_path / ".vtopo" / "dev"
     data_dirs = {name: dev_dir / name for name in TOPOLOGY["databases"]}
 
-    up = _vtopo("dev", "up", "-f", "topo.yaml", cwd=tmp_path)
+    up = _vtopo("dev", "up", "-f", "topo.yaml", cwd=server_tmp_path)
     state = json.loads((dev_dir / "state.json").read_text())
     assert (dev_dir / "state.json").stat().st_mode & 0o077 == 0  # passwords inside: owner only
     ports = {name: state["servers"][name]["port"] for name in data_dirs}
@@ -68,12 +68,12 @@ def test_dev_up_env_status_down(tmp_path):
         assert state["servers"][name]["password"] not in up.stderr + up.stdout
         assert (data_dirs[name] / "PG_VERSION").exists()
 
-    env = _vtopo("dev", "env", "-f", "topo.yaml", cwd=tmp_path)
+    env = _vtopo("dev", "env", "-f", "topo.yaml", cwd=server_tmp_path)
     exports = _exports(env.stdout)
     assert set(exports) == {"DEVT_HUB_DSN", "DEVT_SHARD_A_DSN", "DEVT_SHARD_A_FDW_PW"}
     assert "# DEVT_FAR_HOST: not set by vtopo dev (used by databases.shard_b.dsn)" in env.stdout.splitlines()
     assert exports["DEVT_SHARD_A_FDW_PW"] == state["fdw_passwords"]["DEVT_SHARD_A_FDW_PW"]
-    assert _vtopo("dev", "env", "-f", "topo.yaml", cwd=tmp_path).stdout == env.stdout  # stable
+    assert _vtopo("dev", "env", "-f", "topo.yaml", cwd=server_tmp_path).stdout == env.stdout  # stable
 
     # The output is meant for `eval`: a shell gets exactly the same values back.
     echoed = subprocess.run(["bash", "-c", 'eval "$1"; printf %s "$DEVT_HUB_DSN"', "-", env.stdout],
@@ -84,33 +84,33 @@ def test_dev_up_env_status_down(tmp_path):
             row = conn.execute("select current_user, inet_server_port(), current_setting('data_directory')").fetchone()
             assert row == ("postgres", ports[name], str(data_dirs[name].resolve()))
 
-    status = _vtopo("dev", "status", "-f", "topo.yaml", cwd=tmp_path)
+    status = _vtopo("dev", "status", "-f", "topo.yaml", cwd=server_tmp_path)
     assert status.stderr.count("running") == 3
     postmasters = {name: {p.pid for p in _processes_under(d)} for name, d in data_dirs.items()}
     assert all(postmasters.values())
 
-    again = _vtopo("dev", "up", "-f", "topo.yaml", cwd=tmp_path)
+    again = _vtopo("dev", "up", "-f", "topo.yaml", cwd=server_tmp_path)
     assert again.stderr.count("reused") == 3
     assert json.loads((dev_dir / "state.json").read_text())["servers"] == state["servers"]
     assert {name: {p.pid for p in _processes_under(d)} for name, d in data_dirs.items()} == postmasters
 
-    _vtopo("dev", "down", "-f", "topo.yaml", cwd=tmp_path)
+    _vtopo("dev", "down", "-f", "topo.yaml", cwd=server_tmp_path)
     for data_dir in data_dirs.values():
         assert _processes_under(data_dir) == []
         assert (data_dir / "PG_VERSION").exists()  # down keeps the data
-    assert _vtopo("dev", "status", "-f", "topo.yaml", cwd=tmp_path).stderr.count("stopped") == 3
+    assert _vtopo("dev", "status", "-f", "topo.yaml", cwd=server_tmp_path).stderr.count("stopped") == 3
 
     # Stopped servers come back on their recorded ports with the same credentials.
-    restarted = _vtopo("dev", "up", "-f", "topo.yaml", cwd=tmp_path)
+    restarted = _vtopo("dev", "up", "-f", "topo.yaml", cwd=server_tmp_path)
     assert restarted.stderr.count("started") == 3
-    assert _vtopo("dev", "env", "-f", "topo.yaml", cwd=tmp_path).stdout == env.stdout
+    assert _vtopo("dev", "env", "-f", "topo.yaml", cwd=server_tmp_path).stdout == env.stdout
     with psycopg.connect(exports["DEVT_SHARD_A_DSN"], connect_timeout=10) as conn:
         assert conn.execute("select inet_server_port()").fetchone()[0] == ports["shard_a"]
 
-    _vtopo("dev", "down", "--purge", "-f", "topo.yaml", cwd=tmp_path)
+    _vtopo("dev", "down", "--purge", "-f", "topo.yaml", cwd=server_tmp_path)
     for data_dir in data_dirs.values():
         assert _processes_under(data_dir) == []
-    assert not (tmp_path / ".vtopo").exists()
+    assert not (server_tmp_path / ".vtopo").exists()
 
 
 def test_dev_env_before_up_is_a_clear_error(tmp_path):

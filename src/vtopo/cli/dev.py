@@ -8,6 +8,7 @@ from types import ModuleType
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from vtopo.errors import LocalServerError
 
@@ -42,8 +43,10 @@ def _table(servers, *, with_data_dir: bool = False) -> Table:
         table.add_column("data dir", overflow="fold")
     table.add_column("status")
     for server in servers:
+        # Text, not markup strings: a path may contain [brackets].
         row = [server.name, str(server.port or "-")] + ([str(server.data_dir)] if with_data_dir else [])
-        table.add_row(*row, f"[green]{server.action}[/]" if server.running else server.action)
+        state = Text(server.action, style="green" if server.running else "")
+        table.add_row(*map(Text, row), state)
     return table
 
 

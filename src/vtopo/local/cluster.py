@@ -8,12 +8,13 @@ passwords, and it is what makes `up` repeatable with the same credentials.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import secrets
-import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from . import embedded
 from .embedded import HOST, SUPERUSER, ServerOptions
 
 STATE_FILE = "state.json"
+LOCK_FILE = ".lock"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}")  # becomes a directory name
 
 
@@ -67,6 +69,10 @@ class LocalCluster:
         for name in names:
             if not _NAME.fullmatch(name):
                 raise LocalServerError(f"{name!r} cannot name a local server (letters, digits, _ . -)")
+        with self._locked():
+            return self._up(names)
+
+    def _up(self, names: list[str]) -> list[ServerStatus]:
         state = self._load()
         for name in names:
             if name not in state["servers"] and embedded.is_initialized(self.data_dir(name)):
@@ -94,8 +100,19 @@ class LocalCluster:
 
     def down(self, *, purge: bool = False) -> list[ServerStatus]:
         """Stop every server (also ones only found on disk); purge deletes data and state."""
+        if not self.root.is_dir():
+            return []
+        with self._locked():
+            results = self._down(purge)
+        if purge:
+            (self.root / LOCK_FILE).unlink(missing_ok=True)
+            if not any(self.root.iterdir()):
+                self.root.rmdir()
+        return results
+
+    def _down(self, purge: bool) -> list[ServerStatus]:
         state = self._load()
-        on_disk = [p.parent.name for p in self.root.glob("*/PG_VERSION")] if self.root.is_dir() else []
+        on_disk = [p.parent.name for p in self.root.glob("*/PG_VERSION")]
         names = list(dict.fromkeys([*state["servers"], *sorted(on_disk)]))
 
         def stop(name: str) -> ServerStatus:
@@ -106,20 +123,27 @@ class LocalCluster:
         _raise_for(problems)
         if purge:
             self.state_path.unlink(missing_ok=True)
-            if self.root.is_dir() and not any(self.root.iterdir()):
-                self.root.rmdir()
         return results
 
     def generated(self, section: str, keys: Iterable[str]) -> dict[str, str]:
         """Stable generated secrets (e.g. FDW passwords) kept in the state file under `section`."""
-        state = self._load()
-        values = state.setdefault(section, {})
-        missing = [key for key in keys if key not in values]
-        for key in missing:
-            values[key] = secrets.token_urlsafe(24)
-        if missing:
-            self._save(state)
+        with self._locked():
+            state = self._load()
+            values = state.setdefault(section, {})
+            missing = [key for key in keys if key not in values]
+            for key in missing:
+                values[key] = secrets.token_urlsafe(24)
+            if missing:
+                self._save(state)
         return dict(values)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Two `vtopo dev up` at once must not both initdb the same directory.
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _up_one(self, name: str, record: dict) -> ServerStatus:
         data_dir = self.data_dir(name)

@@ -105,6 +105,8 @@ def start(data_dir: Path, port: int | None = None) -> int:
     current = running(data_dir)
     if current is not None:
         return current.port
+    if system.server_account() is not None:
+        system.make_traversable(data_dir.parent)  # a parent may have been tightened since initdb
     sockets = socket_dir(data_dir)
     if sockets != data_dir:
         system.make_private_dir(sockets)
@@ -120,8 +122,12 @@ def start(data_dir: Path, port: int | None = None) -> int:
             return chosen
         if not any(marker in server_log for marker in _BIND_FAILED):
             break
+    hint = None
+    if "Permission denied" in server_log + done.stdout and system.server_account() is not None:
+        hint = f"every parent directory of {data_dir} must stay searchable (o+x) for user {system.SYSTEM_USER}"
     raise LocalServerError(
-        f"PostgreSQL did not start in {data_dir}:\n{_tail(done.stdout)}\n--- {log} ---\n{_tail(server_log)}"
+        f"PostgreSQL did not start in {data_dir}:\n{_tail(done.stdout)}\n--- {log} ---\n{_tail(server_log)}",
+        hint=hint,
     )
 
 

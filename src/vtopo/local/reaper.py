@@ -2,13 +2,14 @@
 
 pg_ctl detaches the server from its parent, so a test run killed by SIGKILL or a
 hard timeout would leave servers behind. The reaper is a small separate process
-(`python -m vtopo.local.reaper PID DATA_DIR...`) that waits for PID to exit and
-then stops the servers of the given data directories; the owner kills it after a
-clean shutdown.
+(`python -m vtopo.local.reaper PID [--delete DIR] DATA_DIR...`) that waits for
+PID to exit, then stops the servers of the given data directories (and deletes
+DIR); the owner kills it after a clean shutdown.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -17,10 +18,11 @@ from pathlib import Path
 import psutil
 
 
-def spawn(owner_pid: int, data_dirs: list[Path]) -> subprocess.Popen:
+def spawn(owner_pid: int, data_dirs: list[Path], *, delete: Path | None = None) -> subprocess.Popen:
     """Start a reaper for data_dirs that fires when owner_pid exits."""
+    extra = ["--delete", str(delete)] if delete else []
     return subprocess.Popen(
-        [sys.executable, "-m", "vtopo.local.reaper", str(owner_pid), *map(str, data_dirs)],
+        [sys.executable, "-m", "vtopo.local.reaper", str(owner_pid), *extra, *map(str, data_dirs)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -31,19 +33,24 @@ def spawn(owner_pid: int, data_dirs: list[Path]) -> subprocess.Popen:
 def main(argv: list[str]) -> int:
     from . import embedded
 
-    owner, data_dirs = int(argv[0]), [Path(arg) for arg in argv[1:]]
+    owner, rest = int(argv[0]), argv[1:]
+    delete = None
+    if rest[:1] == ["--delete"]:
+        delete, rest = Path(rest[1]), rest[2:]
     try:
         psutil.Process(owner).wait()
     except psutil.NoSuchProcess:
         pass
-    except psutil.Error:  # not our child and not waitable: poll instead
+    except psutil.Error:  # not waitable: poll instead
         while psutil.pid_exists(owner):
             time.sleep(0.5)
-    for data_dir in data_dirs:
+    for data_dir in map(Path, rest):
         try:
             embedded.stop(data_dir, timeout=20)
         except Exception:  # best effort: try every server
             pass
+    if delete is not None:
+        shutil.rmtree(delete, ignore_errors=True)
     return 0
 
 
