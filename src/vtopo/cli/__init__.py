@@ -10,20 +10,20 @@ import os
 import sys
 
 import typer
-from rich.console import Console
 
 from vtopo import __version__
 from vtopo.errors import SpecError, VtopoError
 
 from .app import app
+from .output import stderr
 
 # Command modules register themselves on `app` when imported.
 from . import validate as _validate  # noqa: F401,E402
 from . import dev as _dev  # noqa: F401,E402
 from . import plan as _plan  # noqa: F401,E402
 from . import apply as _apply  # noqa: F401,E402
+from . import demo as _demo  # noqa: F401,E402
 
-stderr = Console(stderr=True, highlight=False)
 
 
 def _version_callback(value: bool) -> None:

@@ -6,13 +6,13 @@ import shlex
 from types import ModuleType
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from vtopo.errors import LocalServerError
 
 from .app import TopologyFileOption, app, topology_path
+from .output import stderr
 
 dev_app = typer.Typer(
     help="Local PostgreSQL + pgvector servers for a topology, on 127.0.0.1 (data in .vtopo/dev/).",
@@ -20,7 +20,6 @@ dev_app = typer.Typer(
 )
 app.add_typer(dev_app, name="dev")
 
-stderr = Console(stderr=True, highlight=False)
 
 
 def _local() -> ModuleType:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 
 from vtopo.spec import load_topology
 from vtopo.spec.schema import topology_json_schema
 
 from .app import TopologyFileOption, app, topology_path
+from .output import stderr
 
 
 @app.command()
@@ -21,7 +21,7 @@ def validate(file: TopologyFileOption = None) -> None:
     """
     path = topology_path(file)
     topology = load_topology(path)
-    Console(stderr=True, highlight=False).print(
+    stderr.print(
         f"[green]✓[/] {path} is valid: {len(topology.databases)} databases, "
         f"{len(topology.collections)} collections",
     )

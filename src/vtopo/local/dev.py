@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vtopo.errors import LocalServerError
@@ -48,8 +49,17 @@ def down(topology_file: Path, *, purge: bool = False) -> list[ServerStatus]:
     return stopped
 
 
-def env_lines(topology_file: Path) -> list[str]:
-    """`export NAME='value'` for every ${env:NAME} vtopo dev can fill, a comment for the rest."""
+@dataclass
+class LocalEnvironment:
+    """What `vtopo dev` can fill of a topology's ${env:...} references."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    unset: dict[str, list[str]] = field(default_factory=dict)  # NAME -> key paths vtopo dev cannot fill
+    stopped: list[str] = field(default_factory=list)  # databases whose server is not running
+
+
+def environment(topology_file: Path) -> LocalEnvironment:
+    """The values for every ${env:NAME} vtopo dev can fill (DSNs and FDW passwords)."""
     topology = _load(topology_file)
     cluster = cluster_for(topology_file)
     if not cluster.exists():
@@ -65,28 +75,28 @@ def env_lines(topology_file: Path) -> list[str]:
             hint=f"run `vtopo dev up -f {topology_file}` again",
         )
     fdw_passwords = cluster.generated(FDW_PASSWORDS, _fdw_password_variables(topology))
-
-    exports: dict[str, str] = {}
-    unset: dict[str, list[str]] = {}
+    result = LocalEnvironment(stopped=[name for name in topology.databases if not servers[name].running])
     for key_path, kind, name in topology.secret_references():
         if kind != "env":
             continue
         value = _local_value(topology, key_path, servers, fdw_passwords)
         if value is not None:
-            exports.setdefault(name, value)
+            result.values.setdefault(name, value)
         else:
-            unset.setdefault(name, []).append(key_path)
-    lines = [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
+            result.unset.setdefault(name, []).append(key_path)
+    return result
+
+
+def env_lines(topology_file: Path) -> list[str]:
+    """`export NAME='value'` for every ${env:NAME} vtopo dev can fill, a comment for the rest."""
+    env = environment(topology_file)
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in env.values.items()]
     lines += [
         f"# {name}: not set by vtopo dev (used by {', '.join(paths)})"
-        for name, paths in unset.items()
-        if name not in exports
+        for name, paths in env.unset.items()
+        if name not in env.values
     ]
-    lines += [
-        f"# warning: the local server of {name} is stopped; run `vtopo dev up`"
-        for name in topology.databases
-        if not servers[name].running
-    ]
+    lines += [f"# warning: the local server of {name} is stopped; run `vtopo dev up`" for name in env.stopped]
     return lines
 
 

@@ -257,6 +257,11 @@ def _check_search_fits_index(search: SearchSpec, method: IndexMethod) -> None:
         for key in ("ef_search", "max_scan_tuples"):
             if getattr(search, key) is not None:
                 raise _error_at(("search", key), f"{key} applies only to index method hnsw")
+    if method is IndexMethod.ivfflat and search.iterative_scan is IterativeScan.strict_order:
+        raise _error_at(
+            ("search", "iterative_scan"),
+            "pgvector's IVFFlat iterative scan supports only relaxed_order (or off)",
+        )
     if method is not IndexMethod.ivfflat:
         for key in ("probes", "max_probes"):
             if getattr(search, key) is not None:
