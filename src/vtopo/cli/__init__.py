@@ -23,6 +23,11 @@ from . import dev as _dev  # noqa: F401,E402
 from . import plan as _plan  # noqa: F401,E402
 from . import apply as _apply  # noqa: F401,E402
 from . import demo as _demo  # noqa: F401,E402
+from . import check as _check  # noqa: F401,E402
+from . import query as _query  # noqa: F401,E402
+from . import load as _load  # noqa: F401,E402
+from . import graph as _graph  # noqa: F401,E402
+from . import inspect as _inspect  # noqa: F401,E402
 
 
 

@@ -1,0 +1,3 @@
+"""`vtopo check` (being written)."""
+
+from .app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""`vtopo graph` (being written)."""
+
+from .app import app  # noqa: F401

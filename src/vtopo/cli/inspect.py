@@ -1,0 +1,3 @@
+"""`vtopo inspect` (being written)."""
+
+from .app import app  # noqa: F401

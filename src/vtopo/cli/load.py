@@ -1,0 +1,3 @@
+"""`vtopo load` (being written)."""
+
+from .app import app  # noqa: F401

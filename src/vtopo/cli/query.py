@@ -1,0 +1,3 @@
+"""`vtopo query` (being written)."""
+
+from .app import app  # noqa: F401
