@@ -65,7 +65,7 @@ STALE_INDEX = o.vector_index(
     [
         o.collection(SHARD, "drafts", dimension=3, vector_type="vector"),
         STALE_INDEX,
-        o.role_setting(SHARD, READER, "hnsw.iterative_scan", "relaxed_order"),
+        o.role_setting(SHARD, READER, "hnsw.max_scan_tuples", "5000"),
         o.grant(HUB, "SELECT", key_of(HUB, K.exposed_view, "public.notes"), target=["public", "notes"], role_name="analyst"),
         o.role(SHARD, "vtopo_fdw_retired", login=True, purpose="reader"),
     ],

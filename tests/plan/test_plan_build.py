@@ -123,8 +123,9 @@ def test_an_index_of_a_collection_created_in_the_same_plan_is_built_in_the_trans
 def test_a_vector_index_on_an_existing_collection_is_built_concurrently(collection, database):
     live = catalog_of(topology({f"collections.{collection}.index": {"method": "none"}}))
     plan = make_plan(topology(), live)
-    [change] = plan.changes
-    assert (change.kind, change.action) == (K.vector_index, Action.create)
+    # (an index also brings its iterative-scan default for the reader role: not this test's subject)
+    [change] = [c for c in plan.changes if c.kind is K.vector_index]
+    assert change.action is Action.create
     step = only_step(plan, change.subject.key, Part.create)
     [statement] = step.statements
     assert step.concurrently

@@ -48,6 +48,28 @@ def search_settings(spec: CollectionSpec) -> dict[str, str]:
     return {name: str(value) for name, value in values.items() if value is not None}
 
 
+# Filtered search behind the FDW: an index scan yields at most ef_search (or the probed
+# lists') candidates before the filter, so a selective filter would return fewer than k rows.
+# Iterative scans keep going; strict_order because the primary trusts the remote order.
+ITERATIVE_DEFAULTS = {"hnsw": "strict_order", "ivfflat": "relaxed_order"}
+
+
+def reader_settings(topology: Topology, secondary: str) -> dict[str, str]:
+    """The reader role's settings: explicit `search:` values of the exposed collections first
+    (validation makes them agree), then iterative scan for collections with filterable fields."""
+    exposed = [spec for spec in topology.collections_in(secondary).values() if spec.expose is not None]
+    settings: dict[str, str] = {}
+    for spec in exposed:
+        for name, value in search_settings(spec).items():
+            settings.setdefault(name, value)
+    explicit_iterative = {spec.index.method.value for spec in exposed if spec.search and spec.search.iterative_scan}
+    for spec in exposed:
+        method = spec.index.method.value
+        if spec.metadata and method in ITERATIVE_DEFAULTS and method not in explicit_iterative:
+            settings.setdefault(f"{method}.iterative_scan", ITERATIVE_DEFAULTS[method])
+    return settings
+
+
 def _index_params(spec: CollectionSpec) -> dict[str, int]:
     if spec.index.method is IndexMethod.hnsw:
         return {"m": spec.index.effective_m, "ef_construction": spec.index.effective_ef_construction}
@@ -182,11 +204,8 @@ def _add_remote_wiring(
                 options["sslmode"] = fdw.sslmode
         catalog.add(o.foreign_server(primary, server, remote_database=secondary, options=options))
         catalog.add(o.user_mapping(primary, server, user=role_name, password=target.password if target else None))
-    for setting, value in search_settings(spec).items():
-        setting_obj = o.role_setting(secondary, role_name, setting, value)
-        existing = catalog.get(setting_obj.key)
-        if existing is None:
-            catalog.add(setting_obj)
+        for setting, value in reader_settings(topology, secondary).items():
+            catalog.add(o.role_setting(secondary, role_name, setting, value))
     view = catalog.add(o.exposure_view(secondary, name, columns=columns, fields=fields))
     catalog.add(o.grant(secondary, "SELECT", view.key, target=[VTOPO_SCHEMA, name], role_name=role_name))
     catalog.add(

@@ -1,0 +1,60 @@
+"""The reader role's search settings: explicit `search:` values, iterative-scan defaults for filtering."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from vtopo.catalog.desired import reader_settings
+from vtopo.spec import parse_topology
+
+BASE = """
+version: 1
+databases:
+  hub: {primary: true, dsn: "${env:HUB}"}
+  rack: {dsn: "${env:RACK}", fdw: {password: "${env:RACK_PW}"}}
+collections:
+"""
+
+
+def settings_for(collections: str) -> dict[str, str]:
+    topology = parse_topology(BASE + textwrap.indent(textwrap.dedent(collections), "  "), "t.yaml")
+    return reader_settings(topology, "rack")
+
+
+def test_filterable_hnsw_collection_gets_strict_order_iterative_scan():
+    assert settings_for(
+        """
+        notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}, expose: {view: public.notes}}
+        """
+    ) == {"hnsw.iterative_scan": "strict_order"}
+
+
+def test_filterable_ivfflat_collection_gets_relaxed_order_iterative_scan():
+    assert settings_for(
+        """
+        notes: {database: rack, dimension: 3, index: {method: ivfflat}, metadata: {lang: {type: text}}, expose: {view: public.notes}}
+        """
+    ) == {"ivfflat.iterative_scan": "relaxed_order"}
+
+
+@pytest.mark.parametrize(
+    "collection",
+    [
+        "notes: {database: rack, dimension: 3, expose: {view: public.notes}}",  # no fields to filter on
+        "notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}}",  # not exposed
+        "notes: {database: rack, dimension: 3, index: {method: none}, metadata: {lang: {type: text}}, expose: {view: public.notes}}",
+    ],
+)
+def test_no_default_without_filterable_exposed_indexed_collection(collection):
+    assert settings_for(collection) == {}
+
+
+def test_explicit_values_win_over_defaults_and_are_shared_by_the_secondary():
+    assert settings_for(
+        """
+        notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}, search: {iterative_scan: "off", ef_search: 80}, expose: {view: public.notes}}
+        memos: {database: rack, dimension: 3, metadata: {tag: {type: text}}, expose: {view: public.memos}}
+        """
+    ) == {"hnsw.iterative_scan": "off", "hnsw.ef_search": "80"}
