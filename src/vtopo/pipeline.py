@@ -20,7 +20,7 @@ from vtopo.errors import PlanError
 from vtopo.plan.build import build_plan
 from vtopo.plan.document import read_plan
 from vtopo.plan.hazards import collections_needing_counts
-from vtopo.plan.preflight import check_extensions, unreadable_secret_notes
+from vtopo.plan.preflight import check_extensions, check_vector_compatibility, unreadable_secret_notes
 from vtopo.plan.model import Plan
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
@@ -58,6 +58,8 @@ def read_state(topology: Topology) -> PlanContext:
 def plan_from_state(context: PlanContext) -> Plan:
     topology = context.topology
     check_extensions(context.desired, context.facts)
+    wired = sorted({spec.database for spec in topology.collections.values() if spec.expose and spec.database != topology.primary_name})
+    compatibility_notes = check_vector_compatibility(topology.primary_name, wired, context.facts)
     changes = diff_catalogs(context.desired, context.live)
     row_counts: dict[tuple[str, str], int] = {}
     for database, names in collections_needing_counts(changes).items():
@@ -72,7 +74,7 @@ def plan_from_state(context: PlanContext) -> Plan:
         row_counts=row_counts,
         prevent_destroy={name for name, spec in topology.collections.items() if spec.prevent_destroy},
     )
-    plan.notes = unreadable_secret_notes(context.desired, context.live)
+    plan.notes = compatibility_notes + unreadable_secret_notes(context.desired, context.live)
     return plan
 
 

@@ -17,6 +17,7 @@ from vtopo.report.progress import ConsoleProgress
 from vtopo.report.text import render_text
 
 from .app import TopologyFileOption, app, topology_path
+from .check import run_and_report
 from .output import stderr, stdout
 
 
@@ -55,6 +56,7 @@ def apply(
     lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="lock_timeout for every statement.")] = "10s",
     statement_timeout: Annotated[str, typer.Option("--statement-timeout", help="statement_timeout for DDL.")] = "5min",
     index_timeout: Annotated[str, typer.Option("--index-timeout", help="statement_timeout for concurrent index builds (0: none).")] = "0",
+    no_check: Annotated[bool, typer.Option("--no-check", help="Skip `vtopo check` after applying.")] = False,
 ) -> None:
     """Apply the topology: secondaries first, then the primary, each in one transaction.
 
@@ -79,6 +81,7 @@ def apply(
             raise
     if outcome.plan.is_empty:
         stdout.print("No changes. The databases match the topology.")
+        _check(topology_path(file), no_check)
         return
     if not outcome.approved:
         stderr.print("Apply cancelled; nothing was changed.")
@@ -93,4 +96,14 @@ def apply(
     if outcome.remaining is not None and not outcome.remaining.is_empty:
         stderr.print("[yellow]warning:[/] the databases still differ from the topology after apply:")
         stderr.print(render_text(outcome.remaining, show_sql=False))
+        raise typer.Exit(1)
+    _check(topology_path(file), no_check)
+
+
+def _check(path: Path, skip: bool) -> None:
+    """Prove the wiring ships searches and filters (what `vtopo check` does)."""
+    if skip:
+        return
+    if not run_and_report(path):
+        stderr.print("the topology is applied, but some checks failed (see above)", markup=False)
         raise typer.Exit(1)

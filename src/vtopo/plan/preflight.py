@@ -43,3 +43,30 @@ def unreadable_secret_notes(desired: Catalog, live: Catalog) -> list[str]:
                     "a changed password is not detected (a superuser can read it)"
                 )
     return notes
+
+
+def check_vector_compatibility(primary: str, secondaries: list[str], facts: dict[str, DatabaseFacts]) -> list[str]:
+    """postgres_fdw ships pgvector operators qualified with the primary's extension schema, so
+    the schema must match on every secondary the primary reads. Version differences are notes."""
+    notes, problems = [], []
+    here = facts[primary].extensions.get("vector") if primary in facts else None
+    for secondary in secondaries:
+        there = facts[secondary].extensions.get("vector") if secondary in facts else None
+        if here is None or there is None:
+            continue  # created by this plan, in the default schema on both sides
+        if here["schema"] != there["schema"]:
+            problems.append(
+                f"database {secondary!r}: extension vector lives in schema {there['schema']!r}, "
+                f"but in {here['schema']!r} on the primary {primary!r}; remote queries would fail"
+            )
+        elif here["version"] != there["version"]:
+            notes.append(
+                f"pgvector {here['version']} on {primary!r} but {there['version']} on {secondary!r}: "
+                "operators and settings of the newer version may not exist on the older"
+            )
+    if problems:
+        raise PlanError(
+            "\n".join(problems),
+            hint="install vector in the same schema everywhere (ALTER EXTENSION vector SET SCHEMA ...)",
+        )
+    return notes

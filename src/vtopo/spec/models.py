@@ -180,6 +180,12 @@ class SearchSpec(Spec):
     probes: int | None = Field(None, ge=1, le=32768, description="ivfflat.probes")
     max_probes: int | None = Field(None, ge=1, le=32768, description="ivfflat.max_probes")
 
+    @field_validator("iterative_scan", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        # YAML 1.1 reads a bare `off` as false; the user meant pgvector's "off".
+        return "off" if value is False else value
+
 
 class CollectionSpec(Spec):
     database: Identifier = Field(description="Key of the database that holds the rows.")

@@ -1,0 +1,1 @@
+"""`vtopo check`: EXPLAIN-based proof that the wiring ships searches and filters."""

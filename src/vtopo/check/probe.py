@@ -1,0 +1,210 @@
+"""`vtopo check`: prove that queries through the primary cost what they cost on the secondary.
+
+For every exposed collection: EXPLAIN through the primary (top-k, promoted-field equality,
+filtered top-k must be shipped), statistics on the foreign table, the remote vector and
+field indexes usable for the collection's measure, the reader role's settings, and the
+foreign table's columns against the remote view's.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from typing import Any
+
+import psycopg
+
+from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
+from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
+from vtopo.errors import DatabaseError
+from vtopo.introspect.connection import connect
+from vtopo.pipeline import PlanContext
+from vtopo.render.environment import templates_dir
+from vtopo.render.statements import render_query, render_sql
+from vtopo.spec.models import CollectionSpec
+from vtopo.spec.names import split_qualified
+
+from .verdict import CheckResult, served_by, shipped
+
+K = ObjectKind
+SAMPLE_FIELD_VALUES = {
+    "text": "vtopo-check",
+    "integer": 0,
+    "bigint": 0,
+    "numeric": 0,
+    "boolean": True,
+    "timestamptz": "2000-01-01T00:00:00Z",
+}
+
+
+def _explain(conn: psycopg.Connection, template: str, params: dict[str, Any], *, force_index: bool = False, **context: Any) -> Any:
+    with conn.transaction():
+        if force_index:
+            conn.execute((templates_dir() / "check" / "force_index.sql").read_text())
+        row = conn.execute(render_query(f"check/{template}.sql.j2", **context), params).fetchone()
+    plan = row[0]
+    return json.loads(plan) if isinstance(plan, str) else plan
+
+
+class _Prober:
+    def __init__(self, context: PlanContext, connections: dict[str, psycopg.Connection], analyze: bool = False) -> None:
+        self.context = context
+        self.topology = context.topology
+        self.conns = connections
+        self.results: list[CheckResult] = []
+        self.analyze = analyze
+        self.estimates_cache: dict[str, int] | None = None
+        self.row_counts: dict[str, int] = {}
+
+    def record(self, collection: str, database: str, check: str, outcome: tuple[bool | None, str]) -> None:
+        self.results.append(CheckResult(collection, database, check, outcome[0], outcome[1]))
+
+    def guarded(self, collection: str, database: str, check: str, run) -> None:
+        try:
+            self.record(collection, database, check, run())
+        except psycopg.Error as error:
+            self.record(collection, database, check, (False, f"query failed: {str(error).strip().splitlines()[0]}"))
+
+    def check_collection(self, name: str, spec: CollectionSpec) -> None:
+        primary = self.topology.primary_name
+        schema, relation = split_qualified(spec.expose.view)
+        query = "[" + ",".join(["1"] * spec.dimension) + "]"
+        common = {"operator": OPERATOR[spec.measure.value], "vector_type": spec.type.value}
+        fields = list(spec.metadata.items())
+        if spec.database != primary:
+            conn = self.conns[primary]
+            self.guarded(name, primary, "foreign table statistics", lambda: self.statistics(name, spec))
+            shipping = [("top-k shipped", lambda: shipped(
+                _explain(conn, "topk", {"query": query}, schema=schema, relation=relation, **common), "ORDER BY", "LIMIT"))]
+            if fields:
+                field, field_spec = fields[0]
+                shipping.append((f"filter on {field} shipped", lambda: shipped(
+                    _explain(conn, "field_equals", {"value": SAMPLE_FIELD_VALUES[field_spec.type.value]},
+                             schema=schema, relation=relation, field=field, field_type=_pg_type(field_spec.type.value)),
+                    "WHERE", column=field)))
+            # `@> '{}'` matches every row: the case where a local sort would fetch the whole match set.
+            shipping.append(("filtered top-k shipped", lambda: shipped(
+                _explain(conn, "filtered_topk", {"query": query, "filter": "{}"},
+                         schema=schema, relation=relation, **common), "WHERE", "ORDER BY", "LIMIT")))
+            for check, run in shipping:
+                if self.row_counts.get(name) == 0:
+                    # With no rows the planner has nothing to save by shipping: judge it once data is there.
+                    self.record(name, primary, check, (None, "collection is empty; run vtopo check --analyze after loading"))
+                else:
+                    self.guarded(name, primary, check, run)
+            self.record(name, spec.database, "columns match the remote view", self.columns_match(name, spec))
+            self.record(name, spec.database, "reader role settings", self.settings_match(spec))
+            target_schema, target_relation = VTOPO_SCHEMA, name
+        else:
+            target_schema, target_relation = schema, relation
+        self.check_indexes(name, spec, target_schema, target_relation, common)
+
+    def check_indexes(self, name: str, spec: CollectionSpec, schema: str, relation: str, common: dict[str, str]) -> None:
+        conn = self.conns[spec.database]
+        vector_index = self.context.live.get(key_of(spec.database, K.vector_index, name))
+        if spec.index.method.value == "none":
+            self.record(name, spec.database, f"vector index for {spec.measure.value}", (None, "index method none"))
+        else:
+            expected = {vector_index.attrs_dict["index_name"]} if vector_index else set()
+            query = "[" + ",".join(["1"] * spec.dimension) + "]"
+            self.guarded(name, spec.database, f"vector index for {spec.measure.value}", lambda: served_by(
+                _explain(conn, "topk", {"query": query}, force_index=True, schema=schema, relation=relation, **common), expected))
+        for field, field_spec in spec.metadata.items():
+            if not field_spec.index:
+                continue
+            index = self.context.live.get(key_of(spec.database, K.metadata_index, f"{name}.{field}"))
+            expected = {index.attrs_dict["index_name"]} if index else set()
+            self.guarded(name, spec.database, f"index on {field}", lambda: served_by(
+                _explain(conn, "field_equals", {"value": SAMPLE_FIELD_VALUES[field_spec.type.value]}, force_index=True,
+                         schema=schema, relation=relation, field=field, field_type=_pg_type(field_spec.type.value)), expected))
+
+    def statistics(self, name: str, spec: CollectionSpec) -> tuple[bool | None, str]:
+        """Missing or stale statistics make postgres_fdw keep ORDER BY/LIMIT on the primary."""
+        fdw = self.topology.databases[spec.database].fdw
+        if fdw is not None and fdw.options.use_remote_estimate:
+            return None, "use_remote_estimate: the remote plans each query's costs"
+        primary = self.conns[self.topology.primary_name]
+        estimate = self.estimates().get(name)
+        rows = primary.execute(render_query("check/foreign_count.sql.j2", name=name)).fetchone()[0]
+        self.row_counts[name] = rows
+        if estimate is None or estimate < 0 or _stale(estimate, rows):
+            if self.analyze:
+                primary.execute(render_sql(self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, name)), "analyze")[0])
+                self.estimates_cache = None
+                return True, f"re-analyzed: {rows} rows (was {'never analyzed' if estimate is None or estimate < 0 else estimate})"
+            was = "never analyzed" if estimate is None or estimate < 0 else f"estimates {estimate} rows"
+            return False, f"vtopo.{name} {was}, holds {rows}: searches with a filter stay local; run vtopo check --analyze"
+        return True, f"{estimate} rows estimated, {rows} rows"
+
+    def estimates(self) -> dict[str, int]:
+        if self.estimates_cache is None:
+            rows = _rows(self.conns[self.topology.primary_name], "foreign_stats")
+            self.estimates_cache = {row["name"]: row["reltuples"] for row in rows}
+        return self.estimates_cache
+
+    def columns_match(self, name: str, spec: CollectionSpec) -> tuple[bool, str]:
+        local = self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, name))
+        remote = self.context.live.get(key_of(spec.database, K.exposure_view, name))
+        if local is None or remote is None:
+            missing = "foreign table on the primary" if local is None else f"view vtopo.{name} on {spec.database}"
+            return False, f"{missing} is missing (run vtopo apply)"
+        local_columns, remote_columns = local.spec_dict["columns"], remote.spec_dict["columns"]
+        if local_columns != remote_columns:
+            differing = [f"{l[0]}: {l[1]} here, {r[1]} remote" for l, r in zip(local_columns, remote_columns) if l != r]
+            differing += [f"column count {len(local_columns)} here, {len(remote_columns)} remote"] if len(local_columns) != len(remote_columns) else []
+            return False, "; ".join(differing)
+        return True, f"{len(local_columns)} columns, {local_columns[1][1]}"
+
+    def settings_match(self, spec: CollectionSpec) -> tuple[bool | None, str]:
+        wanted = [o for o in self.context.desired.in_database(spec.database) if o.kind is K.role_setting]
+        if not wanted:
+            return None, "no search settings"
+        wrong = [_setting_problem(o, self.context.live.get(o.key)) for o in wanted]
+        wrong = [w for w in wrong if w]
+        if wrong:
+            return False, "; ".join(wrong)
+        return True, ", ".join(f"{o.spec_dict['setting']}={o.spec_dict['value']}" for o in wanted)
+
+
+def _setting_problem(wanted: CatalogObject, live: CatalogObject | None) -> str | None:
+    spec = wanted.spec_dict
+    if live is None:
+        return f"{spec['setting']} not set on {spec['role']}"
+    if live.spec_dict["value"] != spec["value"]:
+        return f"{spec['setting']}={live.spec_dict['value']} on {spec['role']}, want {spec['value']}"
+    return None
+
+
+def _stale(estimate: int, rows: int) -> bool:
+    """Off by more than half (and by more than a handful of rows)."""
+    return abs(estimate - rows) > 100 and not (rows / 2 <= estimate <= rows * 2)
+
+
+def _pg_type(field_type: str) -> str:
+    return "timestamp with time zone" if field_type == "timestamptz" else field_type
+
+
+def _rows(conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cursor:
+        cursor.execute((templates_dir() / "check" / f"{name}.sql").read_text())
+        return cursor.fetchall()
+
+
+def run_checks(context: PlanContext, *, analyze: bool = False) -> list[CheckResult]:
+    """Check every exposed collection; connection failures raise DatabaseError."""
+    topology = context.topology
+    exposed = {name: spec for name, spec in topology.collections.items() if spec.expose is not None}
+    needed = {topology.primary_name} | {spec.database for spec in exposed.values()}
+    with ExitStack() as stack:
+        connections = {}
+        for database in sorted(needed):
+            conn = connect(database, context.resolved.dsns[database])
+            stack.callback(conn.close)
+            connections[database] = conn
+        prober = _Prober(context, connections, analyze=analyze)
+        for name, spec in exposed.items():
+            try:
+                prober.check_collection(name, spec)
+            except psycopg.OperationalError as error:
+                raise DatabaseError(spec.database, f"check of {name} failed: {str(error).strip().splitlines()[0]}") from None
+        return prober.results

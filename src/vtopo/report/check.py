@@ -1,0 +1,42 @@
+"""Check results as a table per collection, or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from itertools import groupby
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from vtopo.check.verdict import CheckResult
+
+MARK = {True: Text("pass", style="green"), False: Text("FAIL", style="bold red"), None: Text("skip", style="dim")}
+
+
+def render_check_text(results: list[CheckResult]) -> RenderableType:
+    if not results:
+        return Text("No exposed collections to check.", style="dim")
+    parts: list[RenderableType] = []
+    for collection, rows in groupby(results, key=lambda r: r.collection):
+        table = Table(title=f"collection {collection}", title_justify="left", box=None, pad_edge=False)
+        table.add_column("check", no_wrap=True)
+        table.add_column("database", no_wrap=True)
+        table.add_column("result")
+        table.add_column("detail", overflow="fold")
+        for row in rows:
+            table.add_row(row.check, row.database, MARK[row.passed], Text(row.detail))
+        parts.append(table)
+        parts.append(Text(""))
+    failed = sum(1 for r in results if r.passed is False)
+    summary = f"{failed} check(s) failed." if failed else "All checks passed."
+    parts.append(Text(summary, style="bold red" if failed else "bold green"))
+    return Group(*parts)
+
+
+def check_document(results: list[CheckResult]) -> dict[str, Any]:
+    return {
+        "passed": not any(r.passed is False for r in results),
+        "results": [asdict(r) for r in results],
+    }
