@@ -1,0 +1,215 @@
+"""Search through the primary vs directly on the secondary vs the guide's naive layout.
+
+Starts two embedded servers (primary, secondary), lets vtopo wire a collection of
+N vectors (default 100,000 × 384, clustered) on the secondary into the primary,
+builds the naive layout next to it (a foreign server without `extensions`, a
+foreign table over vecs.<name>, a view that extracts metadata on the primary), and
+measures median and p95 latency of
+
+  top-10        ORDER BY embedding <=> q LIMIT 10
+  url = '/pK'   equality on a promoted metadata field
+  filtered      metadata @> '{"year": Y}' (4% of rows) ORDER BY ... LIMIT 10
+
+(a) directly on the secondary, (b) through vtopo's exposed view on the primary
+(analyzed statistics, vtopo's default), (b') the same with use_remote_estimate,
+(c) through the naive layout. Prints the table, the ratios b/a and c/a, and
+recall@10 against exact search (plain and filtered, direct and through the primary).
+
+Usage: python benchmarks/fdw_pushdown.py [--rows 100000] [--dim 384] [--repeat 30] [--naive-repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import yaml
+
+from vtopo.local.cluster import LocalCluster
+from vtopo.local.embedded import ServerOptions
+from vtopo.pipeline import ApplyOptions, apply_topology
+
+YEARS = 25  # year = 2000 + i % 25: a year matches 4% of the rows
+CLUSTERS = 100
+EF_SEARCH = 100
+
+QUERIES = {
+    "top-10": "SELECT id FROM {rel} ORDER BY embedding <=> %(q)s::vector LIMIT 10",
+    "url = '/pK'": "SELECT id, url FROM {rel} WHERE url = %(url)s",
+    "filtered top-10": "SELECT id FROM {rel} WHERE metadata @> %(filter)s::jsonb ORDER BY embedding <=> %(q)s::vector LIMIT 10",
+}
+
+# The guide's layout, for comparison only (static SQL, no user input).
+NAIVE_SETUP = """
+CREATE SERVER naive_pod FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %(host)s, port %(port)s, dbname 'postgres');
+CREATE USER MAPPING FOR CURRENT_USER SERVER naive_pod OPTIONS (user 'postgres', password %(password)s);
+CREATE SCHEMA naive;
+CREATE FOREIGN TABLE naive.docs (id varchar, vec vector(%(dim)s), metadata jsonb) SERVER naive_pod OPTIONS (schema_name 'vecs', table_name 'docs');
+CREATE VIEW naive.docs_view AS SELECT id, vec AS embedding, metadata, metadata->>'url' AS url, (metadata->>'year')::int AS year FROM naive.docs;
+"""
+
+LOAD = """
+CREATE TEMP TABLE centers AS
+  SELECT c, array_agg(random() - 0.5 ORDER BY d) AS v FROM generate_series(0, {clusters} - 1) c, generate_series(1, {dim}) d GROUP BY c;
+INSERT INTO vecs.docs (id, vec, metadata)
+SELECT 'p' || i,
+       (SELECT array_agg(ce.v[d] + (random() - 0.5) * 0.2 ORDER BY d) FROM generate_series(1, {dim}) d)::vector,
+       jsonb_build_object('url', '/p' || i, 'year', 2000 + i % {years})
+FROM generate_series(1, {rows}) i JOIN centers ce ON ce.c = i % {clusters};
+"""
+
+
+def topology(dim: int, index: dict) -> dict:
+    return {
+        "version": 1,
+        "name": "pushdown-bench",
+        "databases": {
+            "app": {"primary": True, "dsn": "${env:BENCH_APP_DSN}"},
+            "pod": {"dsn": "${env:BENCH_POD_DSN}", "fdw": {"password": "${env:BENCH_POD_FDW}"}},
+        },
+        "collections": {
+            "docs": {
+                "database": "pod",
+                "dimension": dim,
+                "measure": "cosine",
+                "index": index,
+                "metadata": {"url": {"type": "text", "index": True}, "year": {"type": "integer"}},
+                **({"search": {"ef_search": EF_SEARCH, "iterative_scan": "strict_order"}} if index["method"] != "none" else {}),
+                "expose": {"view": "public.docs", "grant": ["bench_reader"]},
+            }
+        },
+    }
+
+
+def apply(path: Path, data: dict) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    outcome = apply_topology(path, approve=lambda _: True, options=ApplyOptions(verify=False))
+    assert outcome.result is None or not outcome.result.failed
+
+
+def vector_text(values: list[float]) -> str:
+    return "[" + ",".join(f"{v:.5f}" for v in values) + "]"
+
+
+def timings(conn: psycopg.Connection, sql: str, params_list: list[dict]) -> list[float]:
+    result = []
+    for params in params_list:
+        started = time.perf_counter()
+        conn.execute(sql, params).fetchall()
+        result.append((time.perf_counter() - started) * 1000)
+    return result
+
+
+def median_p95(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def ids(conn: psycopg.Connection, sql: str, params: dict) -> list[str]:
+    return [row[0] for row in conn.execute(sql, params).fetchall()]
+
+
+def recall(approx: list[list[str]], exact: list[list[str]]) -> float:
+    return statistics.mean(len(set(a) & set(e)) / max(1, len(e)) for a, e in zip(approx, exact))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--dim", type=int, default=384)
+    parser.add_argument("--repeat", type=int, default=30, help="queries per measurement")
+    parser.add_argument("--naive-repeat", type=int, default=3, help="queries per naive measurement (they are slow)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="vtopo-pushdown-"))
+    cluster = LocalCluster(workdir / "servers", ServerOptions(fsync=False))
+    try:
+        servers = {s.name: s for s in cluster.up(["app", "pod"])}
+        pod, app = servers["pod"], servers["app"]
+        os.environ.update(BENCH_APP_DSN=app.dsn(), BENCH_POD_DSN=pod.dsn(), BENCH_POD_FDW="bench-fdw-pw")
+        with psycopg.connect(pod.dsn(), autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET maintenance_work_mem = '2GB'")
+            conn.execute("ALTER SYSTEM SET max_parallel_maintenance_workers = 2")
+            conn.execute("SELECT pg_reload_conf()")
+        path = workdir / "topology.yaml"
+        print(f"wiring with vtopo, loading {args.rows} × {args.dim} vectors…", flush=True)
+        apply(path, topology(args.dim, {"method": "none"}))  # load before indexing: much faster
+        started = time.perf_counter()
+        with psycopg.connect(pod.dsn(), autocommit=True) as conn:
+            conn.execute(LOAD.format(clusters=CLUSTERS, dim=args.dim, years=YEARS, rows=args.rows))
+            conn.execute("VACUUM ANALYZE vecs.docs")
+        print(f"  loaded in {time.perf_counter() - started:.0f}s; building HNSW through vtopo apply…", flush=True)
+        started = time.perf_counter()
+        apply(path, topology(args.dim, {"method": "hnsw", "m": 16, "ef_construction": 64}))
+        print(f"  index built online in {time.perf_counter() - started:.0f}s", flush=True)
+        with psycopg.connect(app.dsn(), autocommit=True) as conn:
+            conn.execute("ANALYZE vtopo.docs")  # what `vtopo check --analyze` does after a bulk load
+            with psycopg.ClientCursor(conn) as cursor:  # DDL takes no server-side parameters
+                cursor.execute(NAIVE_SETUP, {"host": pod.host, "port": str(pod.port), "password": pod.password, "dim": args.dim})
+        run(app, pod, args)
+    finally:
+        cluster.down(purge=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def workload(conn: psycopg.Connection, args: argparse.Namespace) -> list[dict]:
+    generator = random.Random(7)
+    samples = conn.execute("SELECT vec::text FROM vecs.docs TABLESAMPLE SYSTEM (1) LIMIT %s", (args.repeat,)).fetchall()
+    params = []
+    for position, (text,) in enumerate(samples):
+        base = [float(x) for x in text.strip("[]").split(",")]
+        q = vector_text([x + generator.uniform(-0.05, 0.05) for x in base])
+        params.append({"q": q, "url": f"/p{generator.randint(1, args.rows)}", "filter": f'{{"year": {2000 + position % YEARS}}}'})
+    return params
+
+
+def run(app, pod, args: argparse.Namespace) -> None:
+    direct = psycopg.connect(pod.dsn(), autocommit=True)
+    primary = psycopg.connect(app.dsn(), autocommit=True)
+    # Direct queries use what the reader role uses behind the FDW.
+    direct.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+    direct.execute("SET hnsw.iterative_scan = strict_order")
+    params = workload(direct, args)
+    layouts = {"direct": (direct, "vtopo.docs"), "vtopo": (primary, "public.docs"), "naive": (primary, "naive.docs_view")}
+    table: dict[str, dict[str, tuple[float, float]]] = {}
+    for name, sql in QUERIES.items():
+        row = {}
+        for layout, (conn, rel) in layouts.items():
+            subset = params if layout != "naive" else params[: args.naive_repeat]
+            timings(conn, sql.format(rel=rel), subset[:2])  # warm caches and FDW connections
+            row[layout] = median_p95(timings(conn, sql.format(rel=rel), subset))
+        primary.execute("ALTER SERVER vtopo_pod OPTIONS (SET use_remote_estimate 'true')")
+        timings(primary, sql.format(rel="public.docs"), params[:2])
+        row["vtopo+remote_estimate"] = median_p95(timings(primary, sql.format(rel="public.docs"), params))
+        primary.execute("ALTER SERVER vtopo_pod OPTIONS (SET use_remote_estimate 'false')")
+        table[name] = row
+
+    print()
+    print(f"{args.rows} × {args.dim}, HNSW m=16 ef_construction=64, ef_search={EF_SEARCH}; median / p95 in ms")
+    columns = ["direct", "vtopo", "vtopo+remote_estimate", "naive"]
+    print(f"{'query':<16}" + "".join(f"{c:>24}" for c in columns) + f"{'vtopo/direct':>14}{'naive/direct':>14}")
+    for name, row in table.items():
+        cells = "".join(f"{row[c][0]:>14.2f} / {row[c][1]:<7.2f}" for c in columns)
+        print(f"{name:<16}{cells}{row['vtopo'][0] / row['direct'][0]:>14.2f}{row['naive'][0] / row['direct'][0]:>14.1f}")
+
+    exact = psycopg.connect(pod.dsn(), autocommit=True)
+    exact.execute("SET enable_indexscan = off")  # exact search: sequential scan and sort
+    plain, filtered = QUERIES["top-10"], QUERIES["filtered top-10"]
+    truth = {k: [ids(exact, q.format(rel="vtopo.docs"), p) for p in params] for k, q in (("plain", plain), ("filtered", filtered))}
+    print()
+    for kind, sql in (("plain", plain), ("filtered", filtered)):
+        for layout in ("direct", "vtopo"):
+            conn, rel = layouts[layout]
+            found = [ids(conn, sql.format(rel=rel), p) for p in params]
+            print(f"recall@10 {kind:<8} {layout:<6}: {recall(found, truth[kind]):.3f}   (rows returned: min {min(map(len, found))})")
+
+
+if __name__ == "__main__":
+    main()
