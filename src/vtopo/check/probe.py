@@ -27,6 +27,8 @@ from vtopo.spec.names import split_qualified
 from .verdict import CheckResult, served_by, shipped
 
 K = ObjectKind
+# The LIMIT of the probe searches (templates/check/topk.sql.j2, filtered_topk.sql.j2).
+PROBE_LIMIT = 10
 SAMPLE_FIELD_VALUES = {
     "text": "vtopo-check",
     "integer": 0,
@@ -87,9 +89,13 @@ class _Prober:
                 _explain(conn, "filtered_topk", {"query": query, "filter": "{}"},
                          schema=schema, relation=relation, **common), "WHERE", "ORDER BY", "LIMIT")))
             for check, run in shipping:
-                if self.row_counts.get(name) == 0:
+                rows = self.row_counts.get(name)
+                if rows == 0:
                     # With no rows the planner has nothing to save by shipping: judge it once data is there.
                     self.record(name, primary, check, (None, "collection is empty; run vtopo check --analyze after loading"))
+                elif rows is not None and rows <= PROBE_LIMIT:
+                    # Fetching every row costs what LIMIT would: the planner rightly keeps it local.
+                    self.record(name, primary, check, (None, f"collection holds {rows} rows, no more than a top-{PROBE_LIMIT}: nothing to ship yet"))
                 else:
                     self.guarded(name, primary, check, run)
             self.record(name, spec.database, "columns match the remote view", self.columns_match(name, spec))
@@ -133,7 +139,8 @@ class _Prober:
                 self.estimates_cache = None
                 return True, f"re-analyzed: {rows} rows (was {'never analyzed' if estimate is None or estimate < 0 else estimate})"
             was = "never analyzed" if estimate is None or estimate < 0 else f"estimates {estimate} rows"
-            return False, f"vtopo.{name} {was}, holds {rows}: searches with a filter stay local; run vtopo check --analyze"
+            which = "searches" if estimate is not None and 0 <= estimate <= PROBE_LIMIT else "searches with a filter"
+            return False, f"vtopo.{name} {was}, holds {rows}: {which} stay local; run vtopo check --analyze"
         return True, f"{estimate} rows estimated, {rows} rows"
 
     def estimates(self) -> dict[str, int]:
@@ -176,7 +183,10 @@ def _setting_problem(wanted: CatalogObject, live: CatalogObject | None) -> str |
 
 
 def _stale(estimate: int, rows: int) -> bool:
-    """Off by more than half (and by more than a handful of rows)."""
+    """Off by more than half (and by more than a handful of rows), or so low that LIMIT looks
+    useless to the planner (it keeps ORDER BY/LIMIT local when it expects at most LIMIT rows)."""
+    if estimate <= PROBE_LIMIT < rows:
+        return True
     return abs(estimate - rows) > 100 and not (rows / 2 <= estimate <= rows * 2)
 
 

@@ -49,17 +49,17 @@ def check_vector_compatibility(primary: str, secondaries: list[str], facts: dict
     """postgres_fdw ships pgvector operators qualified with the primary's extension schema, so
     the schema must match on every secondary the primary reads. Version differences are notes."""
     notes, problems = [], []
-    here = facts[primary].extensions.get("vector") if primary in facts else None
+    here = _vector_placement(facts.get(primary))
     for secondary in secondaries:
-        there = facts[secondary].extensions.get("vector") if secondary in facts else None
-        if here is None or there is None:
-            continue  # created by this plan, in the default schema on both sides
+        there = _vector_placement(facts.get(secondary))
+        if here is None or there is None or None in (here["schema"], there["schema"]):
+            continue  # nothing known about where it is or would go
         if here["schema"] != there["schema"]:
             problems.append(
-                f"database {secondary!r}: extension vector lives in schema {there['schema']!r}, "
-                f"but in {here['schema']!r} on the primary {primary!r}; remote queries would fail"
+                f"database {secondary!r}: extension vector {_lives(there)} schema {there['schema']!r}, "
+                f"but {_lives(here)} {here['schema']!r} on the primary {primary!r}; remote queries would fail"
             )
-        elif here["version"] != there["version"]:
+        elif None not in (here["version"], there["version"]) and here["version"] != there["version"]:
             notes.append(
                 f"pgvector {here['version']} on {primary!r} but {there['version']} on {secondary!r}: "
                 "operators and settings of the newer version may not exist on the older"
@@ -67,6 +67,23 @@ def check_vector_compatibility(primary: str, secondaries: list[str], facts: dict
     if problems:
         raise PlanError(
             "\n".join(problems),
-            hint="install vector in the same schema everywhere (ALTER EXTENSION vector SET SCHEMA ...)",
+            hint="install vector in the same schema everywhere (CREATE EXTENSION vector SCHEMA ... before applying, or ALTER EXTENSION vector SET SCHEMA ...)",
         )
     return notes
+
+
+def _vector_placement(database: DatabaseFacts | None) -> dict | None:
+    """Where vector is installed, or where this plan's CREATE EXTENSION (no SCHEMA) would put it."""
+    if database is None:
+        return None
+    installed = database.extensions.get("vector")
+    if installed is not None:
+        return {"schema": installed["schema"], "version": installed["version"], "created": False}
+    available = database.available.get("vector")
+    if available is None:
+        return None
+    return {"schema": available.get("install_schema"), "version": None, "created": True}
+
+
+def _lives(placement: dict) -> str:
+    return "would be created in" if placement["created"] else "lives in"
