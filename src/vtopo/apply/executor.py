@@ -44,6 +44,9 @@ class DatabaseOutcome:
     applied: list[str] = field(default_factory=list)  # labels of steps done
     failed_step: str | None = None
     error: str | None = None
+    # False when the failure came after the database's transaction committed (a concurrent
+    # index build, ANALYZE): its DDL stays applied.
+    rolled_back: bool = True
 
 
 @dataclass
@@ -103,6 +106,7 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
         rendered.append((step, statements))
     secrets = _secrets_of(steps)
     current = "(none)"
+    committed = False
     try:
         transactional = [(s, st) for s, sts in rendered for st in sts if st.transactional]
         if transactional:
@@ -113,6 +117,7 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
                     progress.step_started(step, statement)
                     conn.execute(statement.sql.encode())
             outcome.applied.extend(dict.fromkeys(_label(s) for s, _ in transactional))
+        committed = True
         for step, statements in rendered:
             for statement in (st for st in statements if not st.transactional):
                 current = _label(step)
@@ -126,6 +131,7 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
         progress.database_done(database, steps[0].phase, len(steps))
     except (psycopg.Error, PlanError) as error:
         outcome.failed_step = current
+        outcome.rolled_back = not committed
         text = error.message if isinstance(error, PlanError) else (str(error).strip().splitlines() or [type(error).__name__])[0]
         outcome.error = scrub(text, *secrets)
     return outcome
@@ -167,12 +173,16 @@ def apply_steps(
         for outcome in outcomes:
             merged = result.outcomes[outcome.database]
             merged.applied.extend(outcome.applied)
-            merged.failed_step, merged.error = outcome.failed_step, outcome.error
+            merged.failed_step, merged.error, merged.rolled_back = outcome.failed_step, outcome.error, outcome.rolled_back
         if result.failed:
             failed = result.failed[0]
             raise ApplyError(
                 f"database {failed.database!r}: {failed.failed_step} failed: {failed.error}",
                 result,
-                hint="that database's transaction was rolled back; fix the cause and run vtopo apply again",
+                hint=(
+                    "that database's transaction was rolled back; fix the cause and run vtopo apply again"
+                    if failed.rolled_back
+                    else "that database's transaction had committed: the steps before it stay applied; fix the cause and run vtopo apply again"
+                ),
             )
     return result

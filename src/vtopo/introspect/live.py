@@ -21,6 +21,7 @@ from vtopo.catalog.names import MARKER, VECS_SCHEMA, VTOPO_SCHEMA
 from vtopo.catalog.scram import UNREADABLE
 from vtopo.errors import DatabaseError
 from vtopo.render.environment import templates_dir
+from vtopo.render.statements import render_query
 from vtopo.spec.secrets import Sensitive
 
 from .classify import classify_indexes
@@ -185,7 +186,12 @@ def _add_relation(facts: DatabaseFacts, row: dict[str, Any], known_roles: set[st
     elif row["schema"] == VTOPO_SCHEMA and row["kind"] == "f":
         obj = o.foreign_table(db, row["name"], server=row["server"] or "", columns=columns, options=_options(row["foreign_options"]))
     elif row["schema"] == VTOPO_SCHEMA:
-        return  # something else in vtopo's schema: not ours to judge
+        # Something else (a table...) in vtopo's schema is not ours: never dropped, but if the
+        # topology wants its view or foreign table at that name, the plan must stop (a conflict)
+        # instead of planning a CREATE that fails at apply time.
+        add(o.unmanaged(o.exposure_view(db, row["name"], columns=columns, fields={}, version=0)))
+        add(o.unmanaged(o.foreign_table(db, row["name"], server="", columns=columns, options={})))
+        return
     else:
         source = (marker or {}).get("source") or ["", ""]
         obj = o.exposed_view(
@@ -229,9 +235,10 @@ def count_rows(name: str, dsn: Sensitive, collections: list[str]) -> dict[str, i
     """Exact row counts of the given collections (one query)."""
     if not collections:
         return {}
-    facts = DatabaseFacts(name=name)
+    query = str(render_query("introspect/row_counts.sql.j2", names=sorted(set(collections))))
     with connection(name, dsn) as conn:
         try:
-            return {row["name"]: row["rows"] for row in _run(conn, facts, "row_counts", {"names": collections})}
+            with conn.cursor(row_factory=dict_row) as cursor:
+                return {row["name"]: row["rows"] for row in cursor.execute(query).fetchall()}
         except psycopg.Error as error:
             raise DatabaseError(name, f"counting rows failed: {str(error).strip().splitlines()[0]}") from None

@@ -41,7 +41,8 @@ def attach_hazards(changes: list[Change], row_counts: dict[tuple[str, str], int]
             change.hazards.append(Hazard(HazardKind.rebuilds_index, "index is rebuilt online (CREATE INDEX CONCURRENTLY, then the old one is dropped)"))
         elif kind in (K.exposure_view, K.exposed_view, K.foreign_table) and action in (Action.replace, Action.delete):
             change.hazards.append(Hazard(HazardKind.long_lock, "takes an exclusive lock; queries on it wait until the transaction commits"))
-        if kind in (K.role, K.user_mapping) and action in (Action.create, Action.update):
+        # Grantee roles (NOLOGIN, no password) carry no secret.
+        if kind in (K.role, K.user_mapping) and action in (Action.create, Action.update) and change.subject.secrets:
             change.hazards.append(Hazard(HazardKind.touches_secret, "sets a password from the topology's secret reference"))
         if kind is K.foreign_server and action is Action.update:
             change.hazards.append(Hazard(HazardKind.closes_connections, "changing server options closes cached postgres_fdw connections"))
