@@ -28,7 +28,7 @@ def test_filterable_hnsw_collection_gets_strict_order_iterative_scan():
         """
         notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}, expose: {view: public.notes}}
         """
-    ) == {"hnsw.iterative_scan": "strict_order"}
+    ) == {"hnsw.iterative_scan": "strict_order", "cursor_tuple_fraction": "1"}
 
 
 def test_filterable_ivfflat_collection_gets_relaxed_order_iterative_scan():
@@ -36,19 +36,22 @@ def test_filterable_ivfflat_collection_gets_relaxed_order_iterative_scan():
         """
         notes: {database: rack, dimension: 3, index: {method: ivfflat}, metadata: {lang: {type: text}}, expose: {view: public.notes}}
         """
-    ) == {"ivfflat.iterative_scan": "relaxed_order"}
+    ) == {"ivfflat.iterative_scan": "relaxed_order", "cursor_tuple_fraction": "1"}
 
 
 @pytest.mark.parametrize(
     "collection",
     [
         "notes: {database: rack, dimension: 3, expose: {view: public.notes}}",  # no fields to filter on
-        "notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}}",  # not exposed
         "notes: {database: rack, dimension: 3, index: {method: none}, metadata: {lang: {type: text}}, expose: {view: public.notes}}",
     ],
 )
-def test_no_default_without_filterable_exposed_indexed_collection(collection):
-    assert settings_for(collection) == {}
+def test_no_iterative_default_without_filterable_indexed_collection(collection):
+    assert settings_for(collection) == {"cursor_tuple_fraction": "1"}
+
+
+def test_a_secondary_without_exposed_collections_has_no_reader_settings():
+    assert settings_for("notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}}") == {}
 
 
 def test_explicit_values_win_over_defaults_and_are_shared_by_the_secondary():
@@ -57,4 +60,4 @@ def test_explicit_values_win_over_defaults_and_are_shared_by_the_secondary():
         notes: {database: rack, dimension: 3, metadata: {lang: {type: text}}, search: {iterative_scan: "off", ef_search: 80}, expose: {view: public.notes}}
         memos: {database: rack, dimension: 3, metadata: {tag: {type: text}}, expose: {view: public.memos}}
         """
-    ) == {"hnsw.iterative_scan": "off", "hnsw.ef_search": "80"}
+    ) == {"hnsw.iterative_scan": "off", "hnsw.ef_search": "80", "cursor_tuple_fraction": "1"}

@@ -60,7 +60,11 @@ def test_apply_creates_everything_and_the_next_plan_is_empty(topo):
     assert relkind(pod1, "vtopo.articles") == "v"
     # ... and the reader role: login, search settings, SELECT on the exposure view only.
     assert rows(pod1, "select rolcanlogin from pg_roles where rolname = 'vtopo_fdw_pod1'") == [(True,)]
-    assert role_settings(pod1, "vtopo_fdw_pod1") == {"hnsw.ef_search": "60", "hnsw.iterative_scan": "strict_order"}
+    assert role_settings(pod1, "vtopo_fdw_pod1") == {
+        "hnsw.ef_search": "60",
+        "hnsw.iterative_scan": "strict_order",
+        "cursor_tuple_fraction": "1",
+    }
     assert can_select(pod1, "vtopo_fdw_pod1", "vtopo.articles")
     assert not can_select(pod1, "vtopo_fdw_pod1", "vecs.articles")
 

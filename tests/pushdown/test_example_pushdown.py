@@ -150,9 +150,10 @@ def reader_search_settings(wired, name: str) -> dict[str, str]:
     """The reader role's settings on the collection's secondary, checked against the file."""
     role, _ = wired.reader(wired.collections[name]["database"])
     settings = role_settings(wired.db_of(name), role)
-    # The file's search settings, and the iterative scan that lets filters return k rows.
-    assert settings == {"docs": {"hnsw.ef_search": "100", "hnsw.iterative_scan": "strict_order"},
-                        "posts": {"ivfflat.probes": "10", "ivfflat.iterative_scan": "relaxed_order"}}[name]
+    # The file's search settings, the iterative scan that lets filters return k rows, and
+    # cursor planning for all rows (the FDW reads its remote cursor to the end).
+    assert settings == {"docs": {"hnsw.ef_search": "100", "hnsw.iterative_scan": "strict_order", "cursor_tuple_fraction": "1"},
+                        "posts": {"ivfflat.probes": "10", "ivfflat.iterative_scan": "relaxed_order", "cursor_tuple_fraction": "1"}}[name]
     return settings
 
 
@@ -178,33 +179,12 @@ def test_results_through_the_primary_equal_direct_results_on_the_secondary(examp
         assert through == direct
 
 
-@pytest.mark.parametrize("name", [
-    "docs",
-    pytest.param("posts", marks=pytest.mark.xfail(strict=True, reason=(
-        "postgres_fdw runs the remote query as a cursor; with cursor_tuple_fraction 0.1 the secondary "
-        "plans a filtered top-10 for fast start (IVFFlat scan + filter: approximate) where a direct query "
-        "gets the exact plan (author index + sort). The reader role would need cursor_tuple_fraction = 1."))),
-])
+@pytest.mark.parametrize("name", ["docs", "posts"])
 def test_filtered_results_through_the_primary_equal_direct_results(example, name):
+    # postgres_fdw reads through a cursor; vtopo sets cursor_tuple_fraction = 1 on the reader
+    # role so the secondary plans it like a direct query (not for fast first rows).
     for through, direct in through_and_direct(example, name, where=LOW_SELECTIVITY[name]):
         assert through == direct
-
-
-def test_a_remote_cursor_planned_for_all_its_rows_gives_the_direct_results(example):
-    """The remedy for the xfail above, applied by hand: the FDW reads its cursor to the end
-    (LIMIT is shipped), so the reader role can plan for all rows, as a direct query does."""
-    role, _ = example.reader("media_pod")
-    posts = example.db_of("posts")
-    settings = reader_search_settings(example, "posts")
-    where = LOW_SELECTIVITY["posts"]
-    set_role_setting(posts, role, "cursor_tuple_fraction", "1")
-    try:
-        with example.primary.connect() as primary:  # a new session: a new FDW connection
-            for vector in query_vectors(seed=7, count=10, dimension=example.collections["posts"]["dimension"]):
-                through = ids(primary, search_sql(("public", "posts"), "<->", vector, where=where))
-                assert through == search_direct(posts, search_sql(("vtopo", "posts"), "<->", vector, where=where), settings)
-    finally:
-        set_role_setting(posts, role, "cursor_tuple_fraction", None)
 
 
 # --- 2. who can read what ------------------------------------------------------------------------

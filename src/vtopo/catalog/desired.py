@@ -58,7 +58,12 @@ def reader_settings(topology: Topology, secondary: str) -> dict[str, str]:
     """The reader role's settings: explicit `search:` values of the exposed collections first
     (validation makes them agree), then iterative scan for collections with filterable fields."""
     exposed = [spec for spec in topology.collections_in(secondary).values() if spec.expose is not None]
-    settings: dict[str, str] = {}
+    if not exposed:
+        return {}
+    # postgres_fdw reads through a cursor, which PostgreSQL plans for fast first rows
+    # (cursor_tuple_fraction 0.1): a filtered top-k then took an approximate plan that a
+    # direct query does not. The FDW reads every row it asks for (LIMIT is shipped).
+    settings: dict[str, str] = {"cursor_tuple_fraction": "1"}
     for spec in exposed:
         for name, value in search_settings(spec).items():
             settings.setdefault(name, value)
@@ -92,9 +97,10 @@ def _add_collection(catalog: Catalog, database: str, name: str, spec: Collection
             )
         )
     # The GIN index on metadata the Vecs client creates with every collection (for @> filters).
-    catalog.add(
-        o.metadata_index(database, name, "*", field_type="gin", index_name=gin_index_name(name))
-    )
+    if spec.gin_index:
+        catalog.add(
+            o.metadata_index(database, name, "*", field_type="gin", index_name=gin_index_name(name))
+        )
     for field_name, field_spec in spec.metadata.items():
         if field_spec.index:
             catalog.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from vtopo.spec.names import MAX_IDENTIFIER_BYTES
 
@@ -15,6 +16,10 @@ MARKER = "vtopo:"
 
 OPCLASS_SUFFIX = {"cosine": "cosine_ops", "l2": "l2_ops", "inner_product": "ip_ops"}
 OPERATOR = {"cosine": "<=>", "l2": "<->", "inner_product": "<#>"}
+
+
+# Settings vtopo manages on a reader role: pgvector's search knobs and how cursors are planned.
+READER_SETTING = re.compile(r"(hnsw|ivfflat)\.[a-z_]+|cursor_tuple_fraction")
 
 
 def bounded_name(*parts: str) -> str:

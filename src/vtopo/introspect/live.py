@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 from vtopo.catalog import objects as o
 from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind, key_of
-from vtopo.catalog.names import MARKER, VECS_SCHEMA, VTOPO_SCHEMA
+from vtopo.catalog.names import MARKER, READER_SETTING, VECS_SCHEMA, VTOPO_SCHEMA
 from vtopo.catalog.scram import UNREADABLE
 from vtopo.errors import DatabaseError
 from vtopo.render.environment import templates_dir
@@ -133,7 +133,7 @@ def _read(conn: psycopg.Connection, facts: DatabaseFacts, wanted: Wanted) -> Non
         if purpose == "reader":
             for setting in row["settings"] or []:
                 key, _, value = setting.partition("=")
-                if key.startswith(("hnsw.", "ivfflat.")):
+                if READER_SETTING.fullmatch(key):
                     add(o.role_setting(db, row["name"], key, value))
 
     for row in _run(conn, facts, "schemas", {"schema_names": wanted.schema_names}):

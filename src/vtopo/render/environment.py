@@ -19,6 +19,7 @@ from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 from psycopg import sql
 
+from vtopo.catalog.names import READER_SETTING
 from vtopo.spec.secrets import MASK, Sensitive
 
 
@@ -46,7 +47,7 @@ KEYWORDS = frozenset(
 _TYPE_NAME = re.compile(
     r"(character varying|text|integer|bigint|numeric|boolean|jsonb|timestamp with time zone|(vector|halfvec)\(\d{1,5}\))"
 )
-_SETTING_NAME = re.compile(r"(hnsw|ivfflat)\.[a-z_]+")
+_SETTING_NAME = READER_SETTING
 
 
 def _as_string(composable: sql.Composable) -> str:
