@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vtopo.catalog.model import Catalog, ObjectKind
-from vtopo.catalog.scram import UNREADABLE
+from vtopo.catalog.scram import UNREADABLE, SecretState, compare_password
 from vtopo.errors import PlanError
 from vtopo.introspect.live import DatabaseFacts
 
@@ -30,18 +30,25 @@ def check_extensions(desired: Catalog, facts: dict[str, DatabaseFacts]) -> None:
 
 
 def unreadable_secret_notes(desired: Catalog, live: Catalog) -> list[str]:
-    """Where the catalog hides a password, say that rotation cannot be detected (instead of a phantom change)."""
+    """Where a password cannot be compared (hidden by the catalog, or stored as an md5 verifier),
+    say that rotation cannot be detected, instead of planning a phantom change."""
     notes = []
     for obj in desired:
         current = live.get(obj.key)
         if current is None:
             continue
-        for name, value in current.secrets:
+        live_secrets = current.secrets_dict
+        for name, wanted in obj.secrets:
+            if wanted is None or name not in live_secrets:
+                continue
+            value = live_secrets[name]
             if value is UNREADABLE:
-                notes.append(
-                    f"database {obj.database!r}: the {name} of {obj.label()} is not readable by this user; "
-                    "a changed password is not detected (a superuser can read it)"
-                )
+                why = "is not readable by this user (a superuser can read it)"
+            elif compare_password(wanted, value) is SecretState.unknown:
+                why = "is stored in a form vtopo cannot compare (e.g. md5; SCRAM-SHA-256 can be compared)"
+            else:
+                continue
+            notes.append(f"database {obj.database!r}: the {name} of {obj.label()} {why}; a changed password is not detected")
     return notes
 
 
