@@ -55,24 +55,27 @@ def sample_rows(name: str, spec: CollectionSpec) -> list[tuple[str, str, str]]:
     return rows
 
 
-def run_demo(topology_file: Path, say: Callable[[str], None], start_servers: Callable[[Path], dict[str, str]]) -> DemoReport:
-    """start_servers: starts local servers and returns the environment that resolves the topology."""
+def run_demo(
+    topology_file: Path, say: Callable[[str], None], start_servers: Callable[[Path], dict[str, str]], env: str | None = None
+) -> DemoReport:
+    """start_servers: starts local servers and returns the environment that resolves the topology.
+    env: the topology file's environment (None: $VTOPO_ENV, else the base)."""
     report = DemoReport()
     say(f"1/5 starting local servers for {topology_file}")
     os.environ.update(start_servers(topology_file))
 
     say("2/5 planning against the live databases")
-    plan, _ = make_plan(topology_file)
+    plan, _ = make_plan(topology_file, env=env)
     report.plan_before = plan
     counts = plan.summary()
     say(f"    {counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, {counts['delete']} to delete")
 
     say("3/5 applying (secondaries first, then the primary)")
-    outcome = apply_topology(topology_file, approve=lambda _: True, options=ApplyOptions())
+    outcome = apply_topology(topology_file, approve=lambda _: True, options=ApplyOptions(), env=env)
     report.applied = outcome.result is not None
     say("    nothing to change" if outcome.plan.is_empty else "    applied; a fresh plan is empty" if outcome.remaining and outcome.remaining.is_empty else "    applied")
 
-    topology = load_topology(topology_file)
+    topology = load_topology(topology_file, env)
     resolved = resolve_topology(topology)
     say("4/5 upserting sample vectors into every collection")
     for name, spec in topology.collections.items():

@@ -13,7 +13,8 @@ from vtopo.apply.executor import ApplyResult, Progress, apply_steps, with_secret
 from vtopo.apply.session import LockedSessions, Timeouts
 
 from vtopo.catalog.desired import build_desired
-from vtopo.catalog.model import Catalog, fingerprint
+from vtopo.catalog.model import Catalog, ObjectKind, fingerprint
+from vtopo.catalog.targets import Targets, filter_catalog, resolve_targets, select_keys
 from vtopo.diff.engine import diff_catalogs
 from vtopo.introspect.live import DatabaseFacts, Wanted, count_rows, introspect_all, live_catalog
 from vtopo.errors import PlanError
@@ -55,12 +56,26 @@ def read_state(topology: Topology) -> PlanContext:
     return PlanContext(resolved=resolved, desired=desired, live=live_catalog(facts), facts=facts)
 
 
-def plan_from_state(context: PlanContext) -> Plan:
+def targeted_catalogs(
+    context: PlanContext, targets: list[str] | None, *, strict: bool = True
+) -> tuple[Catalog, Catalog, Targets | None]:
+    """The desired and live catalogs cut down to the targets (both whole without targets)."""
+    if not targets:
+        return context.desired, context.live, None
+    known = set(context.topology.collections) | {o.name for o in context.live if o.kind is ObjectKind.collection}
+    chosen = resolve_targets(targets, list(context.topology.databases), known, strict=strict)
+    keys = select_keys(chosen, context.desired, context.live)
+    return filter_catalog(context.desired, keys), filter_catalog(context.live, keys), chosen
+
+
+def plan_from_state(context: PlanContext, targets: list[str] | None = None, *, strict_targets: bool = True) -> Plan:
+    """The plan for the whole topology, or only for `targets` (database keys / collection names)."""
     topology = context.topology
-    check_extensions(context.desired, context.facts)
+    desired, live, chosen = targeted_catalogs(context, targets, strict=strict_targets)
+    check_extensions(desired, context.facts)
     wired = sorted({spec.database for spec in topology.collections.values() if spec.expose and spec.database != topology.primary_name})
     compatibility_notes = check_vector_compatibility(topology.primary_name, wired, context.facts)
-    changes = diff_catalogs(context.desired, context.live)
+    changes = diff_catalogs(desired, live)
     row_counts: dict[tuple[str, str], int] = {}
     for database, names in collections_needing_counts(changes).items():
         for name, rows in count_rows(database, context.resolved.dsns[database], names).items():
@@ -73,14 +88,17 @@ def plan_from_state(context: PlanContext) -> Plan:
         live=context.live,
         row_counts=row_counts,
         prevent_destroy={name for name, spec in topology.collections.items() if spec.prevent_destroy},
+        targets=list(chosen.labels) if chosen else None,
     )
-    plan.notes = compatibility_notes + unreadable_secret_notes(context.desired, context.live)
+    plan.notes = compatibility_notes + unreadable_secret_notes(desired, live)
+    plan.environment = topology.environment
     return plan
 
 
-def make_plan(path: str | Path) -> tuple[Plan, PlanContext]:
-    context = read_state(load_topology(path))
-    return plan_from_state(context), context
+def make_plan(path: str | Path, *, env: str | None = None, targets: list[str] | None = None) -> tuple[Plan, PlanContext]:
+    """env: the topology file's environment (None: $VTOPO_ENV, else the base)."""
+    context = read_state(load_topology(path, env))
+    return plan_from_state(context, targets), context
 
 
 @dataclass(frozen=True)
@@ -128,9 +146,15 @@ def apply_topology(
     plan_file: Path | None = None,
     options: ApplyOptions = ApplyOptions(),
     progress: Progress | None = None,
+    env: str | None = None,
+    targets: list[str] | None = None,
 ) -> ApplyOutcome:
-    """Lock every database, (re)read the live state, check or make the plan, run it."""
-    topology = load_topology(path)
+    """Lock every database, (re)read the live state, check or make the plan, run it.
+
+    targets limit a fresh plan; a saved plan carries its own."""
+    if plan_file is not None and targets:
+        raise PlanError("--target cannot be used with a saved plan", hint="the plan file keeps the targets it was made with")
+    topology = load_topology(path, env)
     resolved = resolve_topology(topology)
     with LockedSessions(resolved.dsns, lock_wait=options.lock_wait, topology_name=topology.name) as sessions:
         context = read_state(topology)
@@ -138,7 +162,7 @@ def apply_topology(
             plan = read_plan(plan_file)
             _check_fresh(plan, context)
         else:
-            plan = plan_from_state(context)
+            plan = plan_from_state(context, targets)
         if plan.is_empty:
             return ApplyOutcome(plan, None, approved=True)
         check_hazards(plan, options.allow_destroy)
@@ -147,11 +171,18 @@ def apply_topology(
         result = apply_steps(
             with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress, parallel=options.parallel
         )
-    remaining = plan_from_state(read_state(topology)) if options.verify else None
+    # Verified within the same targets; a targeted collection the apply dropped is no longer known.
+    remaining = plan_from_state(read_state(topology), plan.targets, strict_targets=False) if options.verify else None
     return ApplyOutcome(plan, result, approved=True, remaining=remaining)
 
 
 def _check_fresh(plan: Plan, context: PlanContext) -> None:
+    if plan.environment != context.topology.environment:
+        raise PlanError(
+            f"the plan was made for {_environment_label(plan.environment)} but apply runs with "
+            f"{_environment_label(context.topology.environment)}; nothing was applied",
+            hint="run apply with the plan's --env, or make a new plan",
+        )
     stale = [
         db
         for db in plan.databases
@@ -164,3 +195,7 @@ def _check_fresh(plan: Plan, context: PlanContext) -> None:
             f"plan is stale: the live state of {', '.join(stale)} changed since the plan was made; nothing was applied",
             hint="run vtopo plan again",
         )
+
+
+def _environment_label(name: str | None) -> str:
+    return f"environment {name!r}" if name else "the base topology (no --env)"

@@ -38,3 +38,48 @@ TopologyFileOption = Annotated[
 
 def topology_path(file: Path | None) -> Path:
     return file if file is not None else default_topology_file()
+
+
+def _file_keys(ctx: typer.Context, section: str) -> list[str]:
+    """Keys of a section of the topology file named by -f (for shell completion; never fails)."""
+    import yaml
+
+    try:
+        path = topology_path(ctx.params.get("file"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return [str(key) for key in (data.get(section) or {})]
+    except Exception:
+        return []
+
+
+def _complete_environment(ctx: typer.Context, incomplete: str) -> list[str]:
+    return [name for name in _file_keys(ctx, "environments") if name.startswith(incomplete)]
+
+
+def _complete_target(ctx: typer.Context, incomplete: str) -> list[str]:
+    names = _file_keys(ctx, "databases") + _file_keys(ctx, "collections")
+    return [name for name in names if name.startswith(incomplete)]
+
+
+EnvironmentOption = Annotated[
+    str | None,
+    typer.Option(
+        "--env",
+        envvar="VTOPO_ENV",
+        metavar="NAME",
+        help="Environment of the topology file to use (its `environments:` entry); default: $VTOPO_ENV, else none.",
+        show_default=False,
+        autocompletion=_complete_environment,
+    ),
+]
+
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        metavar="NAME",
+        help="Limit to this database key or collection name (repeatable); the rest is left untouched.",
+        show_default=False,
+        autocompletion=_complete_target,
+    ),
+]

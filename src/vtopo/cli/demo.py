@@ -6,27 +6,32 @@ from pathlib import Path
 
 from vtopo.demo import run_demo
 
-from .app import TopologyFileOption, app
+from .app import EnvironmentOption, TopologyFileOption, app
 from .dev import _local
 from .output import stderr, stdout
 
 EXAMPLE = "topology.example.yaml"
 
 
-def _start_servers(topology_file: Path) -> dict[str, str]:
+def _start_servers(topology_file: Path, env: str | None = None) -> dict[str, str]:
     local = _local()
-    local.up(topology_file)
-    return local.environment(topology_file).values
+    local.up(topology_file, env)
+    return local.environment(topology_file, env).values
 
 
 @app.command()
-def demo(file: TopologyFileOption = None) -> None:
+def demo(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
     """Start local servers for a topology, plan, apply, load sample vectors, search through the primary.
 
     Example: vtopo demo            (uses topology.example.yaml)
     """
     path = file if file is not None else Path(EXAMPLE)
-    report = run_demo(path, say=lambda line: stdout.print(line, markup=False, highlight=False), start_servers=_start_servers)
+    report = run_demo(
+        path,
+        say=lambda line: stdout.print(line, markup=False, highlight=False),
+        start_servers=lambda topology_file: _start_servers(topology_file, env),
+        env=env,
+    )
     stderr.print(
         f"done. Explore with: eval \"$(vtopo dev env -f {path})\" && vtopo plan -f {path}; "
         f"stop with: vtopo dev down -f {path} --purge",

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from vtopo.errors import LocalServerError
 
-from .app import TopologyFileOption, app, topology_path
+from .app import EnvironmentOption, TopologyFileOption, app, topology_path
 from .output import stderr
 
 dev_app = typer.Typer(
@@ -50,25 +50,34 @@ def _table(servers, *, with_data_dir: bool = False) -> Table:
 
 
 @dev_app.command("up")
-def up(file: TopologyFileOption = None) -> None:
-    """Start one local server per database of the topology (reuses running ones)."""
+def up(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
+    """Start one local server per database of the topology (reuses running ones).
+
+    Example: vtopo dev up -f topology.example.yaml
+    """
     path = topology_path(file)
-    servers = _local().up(path)
+    servers = _local().up(path, env)
     stderr.print(_table(servers))
     option = f" -f {shlex.quote(str(path))}" if file is not None else ""
     stderr.print(f'next: eval "$(vtopo dev env{option})"', style="dim", markup=False)
 
 
 @dev_app.command("env")
-def env(file: TopologyFileOption = None) -> None:
-    """Print `export NAME=...` lines for the topology's ${env:...} references (use with eval)."""
-    for line in _local().env_lines(topology_path(file)):
+def env(file: TopologyFileOption = None, environment: EnvironmentOption = None) -> None:
+    """Print `export NAME=...` lines for the topology's ${env:...} references (use with eval).
+
+    Example: eval "$(vtopo dev env -f topology.example.yaml)"
+    """
+    for line in _local().env_lines(topology_path(file), environment):
         typer.echo(line)
 
 
 @dev_app.command("status")
 def status(file: TopologyFileOption = None) -> None:
-    """Show the local servers of the topology: port, data dir, running or stopped."""
+    """Show the local servers of the topology: port, data dir, running or stopped.
+
+    Example: vtopo dev status -f topology.example.yaml
+    """
     servers = _local().status(topology_path(file))
     if not servers:
         stderr.print("no local servers for this topology (run `vtopo dev up`)")
@@ -81,7 +90,10 @@ def down(
     file: TopologyFileOption = None,
     purge: bool = typer.Option(False, "--purge", help="Also delete the data directories and state."),
 ) -> None:
-    """Stop the local servers of the topology (--purge: and delete their data)."""
+    """Stop the local servers of the topology (--purge: and delete their data).
+
+    Example: vtopo dev down -f topology.example.yaml --purge
+    """
     servers = _local().down(topology_path(file), purge=purge)
     if not servers:
         stderr.print("no local servers for this topology")

@@ -14,8 +14,8 @@ from vtopo.plan.document import plan_document, write_plan
 from vtopo.report.markdown import render_markdown
 from vtopo.report.text import render_text
 
-from .app import TopologyFileOption, app, topology_path
-from .output import stderr, stdout
+from .app import EnvironmentOption, TargetOption, TopologyFileOption, app, topology_path
+from .output import stderr, stdout, warn_targeting
 
 
 class PlanFormat(str, Enum):
@@ -33,13 +33,17 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 0 when nothing changes, 2 when changes are pending, 1 on error.")
     ] = False,
     sql: Annotated[bool, typer.Option("--sql/--no-sql", help="Show each change's SQL in text output.")] = True,
+    env: EnvironmentOption = None,
+    target: TargetOption = None,
 ) -> None:
     """Show what apply would change, across the primary and every secondary.
 
     Example: vtopo plan -f topology.yaml --out plan.json --detailed-exitcode
+    Example: vtopo plan --env staging --target docs --format markdown > plan.md
     """
     with stderr.status("reading the live catalogs…"):
-        result, _ = make_plan(topology_path(file))
+        result, _ = make_plan(topology_path(file), env=env, targets=target)
+    warn_targeting(result.targets)
     if format is PlanFormat.json:
         stdout.print_json(json.dumps(plan_document(result)))
     elif format is PlanFormat.markdown:

@@ -26,9 +26,9 @@ def cluster_for(topology_file: Path) -> LocalCluster:
     return LocalCluster(Path(topology_file).absolute().parent / DEV_DIR)
 
 
-def up(topology_file: Path) -> list[ServerStatus]:
+def up(topology_file: Path, env: str | None = None) -> list[ServerStatus]:
     """Start (or reuse) one server per database; generate the FDW passwords once."""
-    topology = _load(topology_file)
+    topology = _load(topology_file, env)
     cluster = cluster_for(topology_file)
     statuses = cluster.up(topology.databases)
     cluster.generated(FDW_PASSWORDS, _fdw_password_variables(topology))
@@ -58,9 +58,9 @@ class LocalEnvironment:
     stopped: list[str] = field(default_factory=list)  # databases whose server is not running
 
 
-def environment(topology_file: Path) -> LocalEnvironment:
+def environment(topology_file: Path, env: str | None = None) -> LocalEnvironment:
     """The values for every ${env:NAME} vtopo dev can fill (DSNs and FDW passwords)."""
-    topology = _load(topology_file)
+    topology = _load(topology_file, env)
     cluster = cluster_for(topology_file)
     if not cluster.exists():
         raise LocalServerError(
@@ -87,9 +87,9 @@ def environment(topology_file: Path) -> LocalEnvironment:
     return result
 
 
-def env_lines(topology_file: Path) -> list[str]:
+def env_lines(topology_file: Path, environment_name: str | None = None) -> list[str]:
     """`export NAME='value'` for every ${env:NAME} vtopo dev can fill, a comment for the rest."""
-    env = environment(topology_file)
+    env = environment(topology_file, environment_name)
     lines = [f"export {name}={shlex.quote(value)}" for name, value in env.values.items()]
     lines += [
         f"# {name}: not set by vtopo dev (used by {', '.join(paths)})"
@@ -100,10 +100,10 @@ def env_lines(topology_file: Path) -> list[str]:
     return lines
 
 
-def _load(topology_file: Path):
+def _load(topology_file: Path, env: str | None = None):
     from vtopo.spec import load_topology  # the spec layer is only needed by up/env
 
-    return load_topology(topology_file)
+    return load_topology(topology_file, env)
 
 
 def _whole_env_reference(text: str | None) -> str | None:

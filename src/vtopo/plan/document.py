@@ -90,6 +90,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "vtopo_version": __version__,
         "created_at": plan.created_at,
         "topology": {"name": plan.topology_name, "primary": plan.primary, "databases": plan.databases},
+        "environment": plan.environment,
         "targets": plan.targets,
         "notes": plan.notes,
         "summary": plan.summary(),
@@ -146,6 +147,7 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
         created_at=data.get("created_at", ""),
         targets=data.get("targets", []),
         notes=data.get("notes", []),
+        environment=data.get("environment"),
     )
 
 

@@ -118,6 +118,7 @@ class Plan:
     created_at: str = ""
     targets: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things people should know (never secrets)
+    environment: str | None = None  # the topology file's environment (--env) the plan is for
 
     @property
     def is_empty(self) -> bool:

@@ -40,6 +40,8 @@ def _change_lines(change: Change, plan: Plan, show_sql: bool) -> list[Text]:
 
 def render_text(plan: Plan, *, show_sql: bool = True) -> RenderableType:
     parts: list[RenderableType] = []
+    if plan.environment:
+        parts.append(Text(f"environment: {plan.environment}", style="dim"))
     if plan.targets:
         parts.append(Text(f"Targeting only: {', '.join(plan.targets)} (the rest of the topology is not planned)", style="yellow"))
     parts.extend(Text(f"note: {note}", style="dim") for note in plan.notes)

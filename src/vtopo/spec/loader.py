@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from vtopo.errors import SpecError
 
+from .environments import merge_environment, selected_environment
 from .models import Topology
 from .rules import cross_reference_problems
 
@@ -29,6 +30,16 @@ class _Document:
     def __init__(self) -> None:
         self.lines: dict[Location, int] = {}
         self.problems: list[tuple[int, Location, str]] = []
+        # merged location -> where an environment override wrote it (see spec.environments)
+        self.aliases: dict[Location, Location] = {}
+
+    def source_of(self, loc: Location) -> Location:
+        """The key path as written in the file (an override's, for merged values)."""
+        for end in range(len(loc), 0, -1):
+            alias = self.aliases.get(tuple(loc[:end]))
+            if alias is not None:
+                return (*alias, *loc[end:])
+        return loc
 
     def line_of(self, loc: Location) -> int:
         for end in range(len(loc), -1, -1):
@@ -156,10 +167,13 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def parse_topology(text: str, file: str | Path = "topology.yaml") -> Topology:
-    """Validate topology text; raise SpecError listing every problem."""
+def parse_topology(text: str, file: str | Path = "topology.yaml", env: str | None = None) -> Topology:
+    """Validate topology text with environment `env` merged (None: $VTOPO_ENV, else the base);
+    raise SpecError listing every problem."""
     file = str(file)
     data, doc = _parse_yaml(text, file)
+    environment = selected_environment(env)
+    data = merge_environment(data, doc, environment, file)
     found: dict[tuple[Location, str], int] = {}
     for line, loc, message in doc.problems:
         found[(loc, message)] = line
@@ -175,12 +189,18 @@ def parse_topology(text: str, file: str | Path = "topology.yaml") -> Topology:
             found.setdefault((loc, message), doc.line_of(loc))
     if found:
         ordered = sorted(found.items(), key=lambda item: (item[1], _key_path(item[0][0])))
-        raise SpecError([_one_line(f"{file}:{line}: {_key_path(loc)}: {message}") for (loc, message), line in ordered])
+        # dict.fromkeys: a merged value and its override can report the same problem.
+        raise SpecError(list(dict.fromkeys(
+            _one_line(f"{file}:{line}: {_key_path(doc.source_of(loc))}: {message}") for (loc, message), line in ordered
+        )))
+    topology._environment = environment
     return topology
 
 
-def load_topology(path: str | Path) -> Topology:
-    """Read and validate a topology file (offline: no database, no secret)."""
+def load_topology(path: str | Path, env: str | None = None) -> Topology:
+    """Read and validate a topology file (offline: no database, no secret).
+
+    env: the environment to merge (None: $VTOPO_ENV, else the base topology)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -191,6 +211,22 @@ def load_topology(path: str | Path) -> Topology:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError([f"{path}: cannot read the topology file: {getattr(error, 'strerror', None) or error}"]) from None
-    topology = parse_topology(text, path)
+    topology = parse_topology(text, path, env)
     topology._source_path = path
     return topology
+
+
+def load_every_environment(path: str | Path) -> dict[str | None, Topology]:
+    """The base topology and each environment merged over it, all validated: every problem
+    of every environment at once (None is the base)."""
+    base = load_topology(path, "")
+    loaded: dict[str | None, Topology] = {None: base}
+    problems: list[str] = []
+    for name in base.environments:
+        try:
+            loaded[name] = load_topology(path, name)
+        except SpecError as error:
+            problems += [f"{line} (environment {name})" for line in error.problems]
+    if problems:
+        raise SpecError(list(dict.fromkeys(problems)))
+    return loaded

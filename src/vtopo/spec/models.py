@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from .environments import check_environment_name, partial_model
 from .names import CollectionName, Identifier, QualifiedName, RoleName, split_qualified
 from .rules import cross_reference_problems
 from .secrets import find_references, is_reference, without_references
@@ -194,6 +195,12 @@ class CollectionSpec(Spec):
     measure: Measure = Measure.cosine
     index: IndexSpec = Field(default_factory=IndexSpec)
     metadata: dict[Identifier, MetadataField] = Field(default_factory=dict)
+    gin_index: bool = Field(
+        True,
+        strict=True,
+        description="The GIN index on metadata (jsonb_path_ops) that serves Vecs's @> filters; "
+        "false for a collection without one (Vecs 0.4.5 makes none).",
+    )
     expose: ExposeSpec | None = None
     search: SearchSpec | None = None
     prevent_destroy: bool = Field(False, description="Never drop this collection, even with --allow-destroy.")
@@ -218,13 +225,36 @@ class CollectionSpec(Spec):
         return self
 
 
+EnvironmentName = Annotated[str, AfterValidator(check_environment_name)]
+
+
+class EnvironmentSpec(Spec):
+    """Values one environment overrides (deep-merged over the base; null removes a key)."""
+
+    databases: dict[Identifier, Optional[partial_model(DatabaseSpec, Spec)]] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Partial database entries: dsn, fdw, ..."
+    )
+    collections: dict[CollectionName, Optional[partial_model(CollectionSpec, Spec)]] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Partial collection entries: index parameters, dimension, ..."
+    )
+
+
 class Topology(Spec):
     version: Literal[1] = Field(description="Format version of this file.")
     name: str | None = Field(None, max_length=63, description="Used in reports and lock keys.")
     databases: dict[Identifier, DatabaseSpec] = Field(min_length=1)
     collections: dict[CollectionName, CollectionSpec] = Field(default_factory=dict)
+    environments: dict[EnvironmentName, EnvironmentSpec] = Field(
+        default_factory=dict, description="Named overrides of databases and collections, selected with --env NAME."
+    )
 
     _source_path: Path | None = PrivateAttr(default=None)
+    _environment: str | None = PrivateAttr(default=None)
+
+    @property
+    def environment(self) -> str | None:
+        """The environment merged into this topology (None: the base)."""
+        return self._environment
 
     @property
     def source_path(self) -> Path:

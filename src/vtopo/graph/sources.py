@@ -1,0 +1,71 @@
+"""The three pictures: the topology, a plan (what changes), the live state (drift)."""
+
+from __future__ import annotations
+
+from vtopo.catalog.model import Catalog, CatalogObject, Key
+from vtopo.diff.rules import rule_for
+from vtopo.plan.model import Action, Plan
+
+from .build import build_graph
+from .model import Graph, Mode, Status
+
+ACTION_STATUS = {Action.create: Status.added, Action.update: Status.changed, Action.replace: Status.changed, Action.delete: Status.removed}
+
+
+def _title(name: str | None, environment: str | None) -> str:
+    label = name or "topology"
+    return f"{label} ({environment})" if environment else label
+
+
+def topology_graph(desired: Catalog, *, primary: str, databases: list[str], name: str | None = None, environment: str | None = None) -> Graph:
+    title = _title(name, environment)
+    return build_graph(desired, primary=primary, databases=databases, title=title, mode=Mode.topology)
+
+
+def plan_graph(plan: Plan) -> Graph:
+    """What the plan changes, with the objects around it as unchanged context."""
+    objects: list[CatalogObject] = []
+    statuses: dict[Key, tuple[Status, str]] = {}
+    for change in plan.changes:
+        obj = change.after or change.before
+        objects.append(obj)
+        statuses[obj.key] = (ACTION_STATUS[change.action], change.reason if change.action is not Action.create else "")
+    title = f"{_title(plan.topology_name, plan.environment)}: changes"
+    graph = build_graph(objects, primary=plan.primary, databases=plan.databases, title=title, mode=Mode.plan, statuses=statuses)
+    graph.databases = [box for box in graph.databases if graph.nodes_in(box.name)]  # only where something changes
+    return graph
+
+
+def drift(desired: Catalog, live: Catalog) -> tuple[list[CatalogObject], dict[Key, tuple[Status, str]]]:
+    """What the databases hold (plus what they lack), and how each object differs from the topology.
+
+    Uses the planner's per-kind rules, so "drifted" means exactly "plan would change it".
+    """
+    objects: list[CatalogObject] = []
+    statuses: dict[Key, tuple[Status, str]] = {}
+    for key, wanted in desired.objects.items():
+        current = live.get(key)
+        if current is None:
+            objects.append(wanted)
+            statuses[key] = (Status.added, "")
+            continue
+        objects.append(current)
+        rule = rule_for(wanted.kind)
+        if not current.managed and not rule.may_adopt(current, wanted):
+            statuses[key] = (Status.foreign, "")
+            continue
+        verdict = rule.compare(current, wanted)
+        statuses[key] = (Status.changed, verdict.reason) if verdict else (Status.same, "")
+    for key, current in live.objects.items():
+        if key not in desired.objects and current.managed and rule_for(current.kind).may_delete(current):
+            objects.append(current)
+            statuses[key] = (Status.removed, "")
+    return objects, statuses
+
+
+def live_graph(
+    desired: Catalog, live: Catalog, *, primary: str, databases: list[str], name: str | None = None, environment: str | None = None
+) -> Graph:
+    objects, statuses = drift(desired, live)
+    title = f"{_title(name, environment)}: live"
+    return build_graph(objects, primary=primary, databases=databases, title=title, mode=Mode.live, statuses=statuses)
