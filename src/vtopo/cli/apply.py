@@ -116,6 +116,8 @@ def _check(path: Path, skip: bool, env: str | None, targets: list[str]) -> None:
         # Parts outside the targets may be unapplied on purpose: checking them would fail.
         stderr.print("check skipped: the apply was targeted (run `vtopo check` when the rest is applied)", markup=False)
         return
-    if not run_and_report(path, env=env):
+    # apply changes the databases anyway: refreshing missing or stale foreign-table
+    # statistics here is what keeps filtered searches shipped (and retries a failed ANALYZE).
+    if not run_and_report(path, env=env, analyze=True):
         stderr.print("the topology is applied, but some checks failed (see above)", markup=False)
         raise typer.Exit(1)
