@@ -28,6 +28,7 @@ from . import query as _query  # noqa: F401,E402
 from . import load as _load  # noqa: F401,E402
 from . import graph as _graph  # noqa: F401,E402
 from . import inspect as _inspect  # noqa: F401,E402
+from . import status as _status  # noqa: F401,E402
 
 
 

@@ -1,0 +1,3 @@
+"""`vtopo status` (being written)."""
+
+from .app import app  # noqa: F401
