@@ -12,13 +12,13 @@ import hmac
 import textwrap
 from typing import Any
 
-import yaml
 
 from vtopo.catalog import objects as o
 from vtopo.catalog.desired import FdwTarget, build_desired
 from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind, key_of
 from vtopo.plan.model import Change
-from vtopo.spec import Sensitive, Topology, parse_topology
+from harness.topology import edited_topology
+from vtopo.spec import Sensitive, Topology
 
 K = ObjectKind
 HUB, SHARD = "hub", "shard_a"
@@ -59,18 +59,8 @@ BASE_TOPOLOGY = textwrap.dedent(
 
 
 def topology(changes: dict[str, Any] | None = None) -> Topology:
-    """BASE_TOPOLOGY with values set at dotted paths ({"collections.papers.dimension": 5}); None removes a key."""
-    data = yaml.safe_load(BASE_TOPOLOGY)
-    for path, value in (changes or {}).items():
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return parse_topology(yaml.safe_dump(data, sort_keys=False), "orbit.yaml")
+    """BASE_TOPOLOGY with values set at dotted paths; None removes a key."""
+    return edited_topology(BASE_TOPOLOGY, changes, "orbit.yaml")
 
 
 def fdw_target(password: str | None = PASSWORD) -> FdwTarget:

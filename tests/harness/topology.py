@@ -63,3 +63,20 @@ def topology_for(
     if collections:
         data["collections"] = dict(collections)
     return data, env
+
+
+def edited_topology(base_yaml: str, changes: Mapping[str, Any] | None, file: str):
+    """Parse `base_yaml` with values set at dotted paths ({"collections.a.dimension": 5}); None removes a key."""
+    from vtopo.spec import parse_topology
+
+    data = yaml.safe_load(base_yaml)
+    for path, value in (changes or {}).items():
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return parse_topology(yaml.safe_dump(data, sort_keys=False), file)

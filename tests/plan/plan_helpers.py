@@ -9,7 +9,6 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-import yaml
 
 from vtopo.catalog.desired import FdwTarget, build_desired
 from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind
@@ -17,7 +16,8 @@ from vtopo.diff.engine import diff_catalogs
 from vtopo.pipeline import database_order
 from vtopo.plan.build import build_plan
 from vtopo.plan.model import Part, Plan, Step
-from vtopo.spec import Sensitive, Topology, parse_topology
+from harness.topology import edited_topology
+from vtopo.spec import Sensitive, Topology
 
 K = ObjectKind
 HUB, SHARD_A, SHARD_B = "hub", "shard_a", "shard_b"
@@ -59,17 +59,7 @@ BASE_TOPOLOGY = textwrap.dedent(
 
 def topology(changes: dict[str, Any] | None = None) -> Topology:
     """BASE_TOPOLOGY with values set at dotted paths; None removes a key."""
-    data = yaml.safe_load(BASE_TOPOLOGY)
-    for path, value in (changes or {}).items():
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return parse_topology(yaml.safe_dump(data, sort_keys=False), "lattice.yaml")
+    return edited_topology(BASE_TOPOLOGY, changes, "lattice.yaml")
 
 
 def catalog_of(topo: Topology, passwords: dict[str, str] | None = None) -> Catalog:
