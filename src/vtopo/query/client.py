@@ -1,0 +1,222 @@
+"""The Python API: `vtopo.connect("topology.yaml").collection("docs").query(...)`.
+
+Collections answer Vecs's calls with Vecs's argument names and results
+(query, upsert, fetch, delete), routed by the topology: directly to the
+database that holds the collection, or (via="primary") through the
+primary's exposed view, which is read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+from vtopo.catalog.desired import search_settings
+from vtopo.load.rows import RowProblem, encode_row
+from vtopo.load.writer import upsert_all
+from vtopo.spec.loader import load_topology
+from vtopo.spec.models import Topology
+from vtopo.spec.resolve import resolve_topology
+
+from .errors import QueryError
+from .filters import parse_filter
+from .session import Sessions, database_errors, require_collection
+from .statements import delete_statement, fetch_statement, search_statement, settings_statement
+from .target import Target, measure_of, route, uncovered_measure
+from .vectors import VectorProblem, check_vector, parse_vector_text, vector_text
+
+MAX_LIMIT = 1000  # Vecs's limit
+# Vecs sets these on every query unless told otherwise.
+VECS_DEFAULT_SETTINGS = {"ivfflat.probes": "10", "hnsw.ef_search": "40"}
+
+
+def connect(path: str | Path | None = None, *, env: str | None = None) -> "Client":
+    """Open a topology file (default: $VTOPO_FILE or ./topology.yaml) with environment `env`
+    (default: $VTOPO_ENV); connections open on first use."""
+    if path is None:
+        path = os.environ.get("VTOPO_FILE") or "topology.yaml"  # the CLI's default too
+    topology = load_topology(Path(path), env=env)
+    return Client(topology)
+
+
+class Client:
+    def __init__(self, topology: Topology) -> None:
+        self.topology = topology
+        self._sessions = Sessions(resolve_topology(topology))
+
+    def collection(self, name: str, *, via: str = "direct") -> "Collection":
+        return Collection(self, route(self.topology, name, via))
+
+    def close(self) -> None:
+        self._sessions.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"vtopo.Client({str(self.topology.source_path)!r})"
+
+
+class Collection:
+    def __init__(self, client: Client, target: Target) -> None:
+        self._client = client
+        self._target = target
+        self._checked = False
+
+    name = property(lambda self: self._target.collection)
+    dimension = property(lambda self: self._target.spec.dimension)
+    measure = property(lambda self: self._target.spec.measure.value)
+    via = property(lambda self: self._target.via.value)
+    database = property(lambda self: self._target.database)
+
+    def __repr__(self) -> str:
+        return f'vtopo.Collection(name="{self.name}", dimension={self.dimension}, via="{self.via}")'
+
+    def query(
+        self,
+        data: Iterable[float],
+        limit: int = 10,
+        filters: dict | None = None,
+        measure: Any = None,
+        include_value: bool = False,
+        include_metadata: bool = False,
+        *,
+        probes: int | None = None,
+        ef_search: int | None = None,
+    ) -> list:
+        """Top-`limit` ids by distance (Vecs's Collection.query). With include_value /
+        include_metadata, tuples (id[, distance][, metadata]). measure defaults to the
+        collection's; filters use the Vecs filter language."""
+        target = self._target
+        chosen = measure_of(target, measure)
+        _check_limit(limit)
+        tree = parse_filter(filters)
+        query = self._query_vector(data)
+        settings = self._settings_statement(probes, ef_search)
+        note = uncovered_measure(target, chosen)
+        if note and target.spec.index.method.value != "none":  # no index at all is the topology's choice
+            warnings.warn(note, UserWarning, stacklevel=2)  # as Vecs warns: "no covering index"
+        statement = search_statement(
+            target, tree, query=query, measure=chosen, limit=limit,
+            include_value=include_value, include_metadata=include_metadata,
+        )
+        conn = self._connection()
+        with database_errors(self._client._sessions, target):
+            with conn.transaction():
+                if settings is not None:
+                    conn.execute(*settings)
+                rows = conn.execute(*statement).fetchall()
+        if not include_value and not include_metadata:
+            return [row[0] for row in rows]
+        return [tuple(float(v) if include_value and i == 1 else v for i, v in enumerate(row)) for row in rows]
+
+    def upsert(self, records: Iterable[tuple[str, Iterable[float], dict | None]]) -> None:
+        """Insert or replace (vector and metadata) records `(id, vector, metadata)`; all or nothing."""
+        target = self._writable("upsert")
+        conn = self._connection()
+        with database_errors(self._client._sessions, target):
+            upsert_all(conn, target.collection, target.shape, self._encoded(records))
+
+    def fetch(self, ids: Iterable[str]) -> list[tuple[str, list[float], dict]]:
+        """Records `(id, vector, metadata)` for the ids that exist, in the order asked."""
+        wanted = _ids(ids)
+        if not wanted:
+            return []
+        conn = self._connection()
+        with database_errors(self._client._sessions, self._target):
+            rows = conn.execute(*fetch_statement(self._target, wanted)).fetchall()
+        found = {row[0]: (row[0], parse_vector_text(row[1]), row[2]) for row in rows}
+        return [found[i] for i in dict.fromkeys(wanted) if i in found]
+
+    def delete(self, ids: Iterable[str] | None = None, filters: dict | None = None) -> list[str]:
+        """Delete by ids or by a filter (not both, as in Vecs); returns the ids deleted."""
+        if ids is None and filters is None:
+            raise QueryError("delete needs ids or filters")
+        if ids is not None and filters is not None:
+            raise QueryError("delete takes ids or filters, not both")
+        target = self._writable("delete")
+        tree = parse_filter(filters) if filters is not None else None
+        wanted = _ids(ids) if ids is not None else None
+        if (wanted is not None and not wanted) or (filters is not None and tree is None):
+            return []  # Vecs: no ids or an empty filter delete nothing
+        conn = self._connection()
+        with database_errors(self._client._sessions, target):
+            with conn.transaction():
+                rows = conn.execute(*delete_statement(target.collection, ids=wanted, tree=tree)).fetchall()
+        return [row[0] for row in rows]
+
+    # -- helpers ---------------------------------------------------------
+
+    def _connection(self):
+        sessions = self._client._sessions
+        if self._target.through_view:
+            return sessions.connection(self._target.database)
+        if not self._checked:
+            conn = require_collection(sessions, self._target)
+            self._checked = True
+            return conn
+        return sessions.connection(self._target.database)
+
+    def _writable(self, action: str) -> Target:
+        if self._target.through_view:
+            raise QueryError(
+                f"collection {self.name!r}: {action} goes to the database that holds it; "
+                "the primary's view is read-only",
+                hint=f'open it with collection("{self.name}") (via="direct")',
+            )
+        return self._target
+
+    def _query_vector(self, data: Any) -> str:
+        try:
+            return vector_text(check_vector(data, self._target.shape))
+        except VectorProblem as problem:
+            raise QueryError(f"query vector for collection {self.name!r}: {problem}") from None
+
+    def _settings_statement(self, probes: int | None, ef_search: int | None):
+        for label, value, low, high in (("probes", probes, 1, 32768), ("ef_search", ef_search, 1, 1000)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+                raise QueryError(f"{label} must be an integer from {low} to {high}, got {value!r}")
+        if self._target.through_view:
+            if probes is not None or ef_search is not None:
+                raise QueryError(
+                    f"collection {self.name!r}: through the primary the search settings are the reader role's "
+                    f"(collections.{self.name}.search in the topology); probes/ef_search apply to direct queries",
+                )
+            return None
+        settings = {**VECS_DEFAULT_SETTINGS, **search_settings(self._target.spec)}
+        if probes is not None:
+            settings["ivfflat.probes"] = str(probes)
+        if ef_search is not None:
+            settings["hnsw.ef_search"] = str(ef_search)
+        return settings_statement(settings)
+
+    def _encoded(self, records: Iterable[Any]):
+        shape = self._target.shape
+        for index, record in enumerate(records):
+            try:
+                if not isinstance(record, (tuple, list)) or len(record) not in (2, 3):
+                    raise RowProblem("each record must be a tuple (id, vector, metadata)")
+                row_id, vector, *rest = record
+                yield encode_row(row_id, vector, rest[0] if rest else None, shape)
+            except RowProblem as problem:
+                raise QueryError(f"upsert into {self.name!r}: record {index}: {problem}; nothing was written") from None
+
+
+def _check_limit(limit: Any) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+
+
+def _ids(ids: Iterable[str]) -> list[str]:
+    if isinstance(ids, (str, bytes)):
+        raise QueryError("ids must be a list of strings, not one string")
+    result = list(ids)
+    for value in result:
+        if not isinstance(value, str):
+            raise QueryError(f"ids must be strings, got {value!r}")
+    return result

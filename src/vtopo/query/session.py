@@ -1,0 +1,95 @@
+"""Connections to the topology's databases for queries and writes, and their errors.
+
+One connection per database, opened on first use (autocommit: each
+statement commits unless run inside `conn.transaction()`). Database errors
+become DatabaseError with a one-line message that names the collection and
+never the DSN.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from vtopo.errors import DatabaseError
+from vtopo.introspect.connection import connect, scrub
+from vtopo.spec.resolve import ResolvedTopology
+
+from .target import Target
+
+
+class Sessions:
+    def __init__(self, resolved: ResolvedTopology) -> None:
+        self.resolved = resolved
+        self._connections: dict[str, psycopg.Connection] = {}
+
+    def connection(self, database: str) -> psycopg.Connection:
+        conn = self._connections.get(database)
+        if conn is None or conn.closed:
+            conn = connect(database, self.resolved.dsns[database])
+            self._connections[database] = conn
+        return conn
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+
+@contextmanager
+def database_errors(sessions: Sessions, target: Target) -> Iterator[None]:
+    """Turn psycopg errors into a DatabaseError about the collection (secrets scrubbed)."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise describe(error, sessions, target) from None
+
+
+def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> DatabaseError:
+    dsn = sessions.resolved.dsns.get(target.database)
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    detail = scrub(first_line, dsn)
+    apply_hint = f"run: vtopo plan -f {sessions.resolved.topology.source_path} (then vtopo apply)"
+    if isinstance(error, pg_errors.UndefinedTable):
+        what = "table" if not target.through_view else "view"
+        return DatabaseError(
+            target.database,
+            f"collection {target.collection!r}: {what} {target.schema}.{target.relation} does not exist",
+            hint=apply_hint,
+        )
+    if isinstance(error, pg_errors.UndefinedColumn) and target.through_view:
+        return DatabaseError(
+            target.database,
+            f"collection {target.collection!r}: view {target.schema}.{target.relation} does not match the topology: {detail}",
+            hint=apply_hint,
+        )
+    return DatabaseError(target.database, f"collection {target.collection!r}: {detail}")
+
+
+def live_vector_type(conn: psycopg.Connection, name: str) -> str | None:
+    """`vector(384)` for an existing collection table vecs.<name>, else None."""
+    from .statements import collection_type_statement
+
+    row = conn.execute(*collection_type_statement(name)).fetchone()
+    return row[0] if row else None
+
+
+def require_collection(sessions: Sessions, target: Target) -> psycopg.Connection:
+    """The connection to the collection's database, once its table is known to match the topology."""
+    conn = sessions.connection(target.database)
+    with database_errors(sessions, target):
+        live = live_vector_type(conn, target.collection)
+    apply_hint = f"run: vtopo plan -f {sessions.resolved.topology.source_path} (then vtopo apply)"
+    if live is None:
+        raise DatabaseError(target.database, f"collection {target.collection!r} does not exist (no table vecs.{target.collection})",
+                            hint=apply_hint)
+    if live != str(target.shape):
+        raise DatabaseError(
+            target.database,
+            f"collection {target.collection!r} is {live} in the database but {target.shape} in the topology",
+            hint=apply_hint,
+        )
+    return conn
