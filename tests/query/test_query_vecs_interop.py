@@ -114,6 +114,25 @@ def test_vtopo_adopts_collections_and_indexes_vecs_created(pg_dbs, make_topology
     assert vector_indexes(pg_dbs.secondary1, "remote") == made["remote"]
 
 
+def test_a_topology_describing_what_vecs_made_adopts_it_with_an_empty_plan(pg_dbs, make_topology):
+    """`gin_index: false` says what Vecs 0.4.5 leaves (no committed GIN index): nothing to change."""
+    for db in (pg_dbs.primary, pg_dbs.secondary2):  # an existing deployment: pgvector everywhere
+        client = vecs.create_client(vecs_url(db.dsn))
+        client.disconnect()
+    client = vecs.create_client(vecs_url(pg_dbs.secondary2.dsn))
+    try:
+        collection = client.get_or_create_collection("atlas", dimension=3)
+        collection.upsert(ROWS)
+        collection.create_index(measure=vecs.IndexMeasure.max_inner_product, method=vecs.IndexMethod.hnsw)
+    finally:
+        client.disconnect()
+    data, env = topology_for(pg_dbs, prefix="QE", collections={
+        "atlas": {"database": "pod2", "dimension": 3, "measure": "inner_product",
+                  "index": {"method": "hnsw", "m": 16, "ef_construction": 64}, "gin_index": False},
+    })
+    assert plan_changes(make_topology(data, env)) == set()
+
+
 def test_vtopo_replaces_a_vecs_index_with_other_parameters_online(pg_dbs, make_topology):
     client = vecs.create_client(vecs_url(pg_dbs.secondary1.dsn))
     try:
