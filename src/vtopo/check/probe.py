@@ -17,7 +17,8 @@ import psycopg
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
-from vtopo.introspect.connection import connect
+from vtopo.catalog import objects as o
+from vtopo.introspect.connection import connect, connection
 from vtopo.pipeline import PlanContext
 from vtopo.render.environment import templates_dir
 from vtopo.render.statements import render_query, render_sql
@@ -218,3 +219,20 @@ def run_checks(context: PlanContext, *, analyze: bool = False) -> list[CheckResu
             except psycopg.OperationalError as error:
                 raise DatabaseError(spec.database, f"check of {name} failed: {str(error).strip().splitlines()[0]}") from None
         return prober.results
+
+
+def refresh_statistics(resolved, collection: str) -> bool:
+    """ANALYZE the primary's foreign table of an exposed remote collection (after a bulk load,
+    so postgres_fdw keeps shipping filtered searches). False when there is none."""
+    topology = resolved.topology
+    spec = topology.collections[collection]
+    primary = topology.primary_name
+    if spec.expose is None or spec.database == primary:
+        return False
+    table = o.foreign_table(primary, collection, server="", columns=[], options={})
+    with connection(primary, resolved.dsns[primary]) as conn:
+        try:
+            conn.execute(render_sql(table, "analyze")[0])
+        except psycopg.Error as error:
+            raise DatabaseError(primary, f"ANALYZE vtopo.{collection} failed: {str(error).strip().splitlines()[0]}") from None
+    return True

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from vtopo.check.probe import refresh_statistics
 from vtopo.load.loader import load_file
 from vtopo.load.readers import FORMATS
 from vtopo.load.writer import DEFAULT_BATCH
@@ -80,3 +81,5 @@ def load(
         f"in {report.seconds:.1f} s: {report.rows_per_second:,.0f} rows/s",
         markup=False,
     )
+    if refresh_statistics(resolved, collection):
+        stderr.print(f"refreshed the primary's statistics of vtopo.{collection}", markup=False)
