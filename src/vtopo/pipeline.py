@@ -5,11 +5,12 @@ Commands call these functions; they hold no output formatting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vtopo.apply.executor import ApplyResult, Progress, apply_steps, with_secrets
+from vtopo.apply.executor import ApplyError, ApplyResult, Progress, apply_steps, with_secrets
+from vtopo.apply.journal import ApplyJournal
 from vtopo.apply.session import LockedSessions, Timeouts
 
 from vtopo.catalog.desired import build_desired
@@ -108,6 +109,7 @@ class ApplyOptions:
     timeouts: Timeouts = Timeouts()
     parallel: bool = True
     verify: bool = True
+    journal: bool = True  # record each database's state in the primary's apply journal (vtopo status)
 
 
 @dataclass
@@ -116,6 +118,7 @@ class ApplyOutcome:
     result: ApplyResult | None  # None when there was nothing to do or it was not approved
     approved: bool
     remaining: Plan | None = None  # a fresh plan after apply; empty when the topology converged
+    journal_problems: list[str] = field(default_factory=list)  # the journal could not be written (warnings)
 
 
 def check_hazards(plan: Plan, allow_destroy: bool) -> None:
@@ -168,12 +171,35 @@ def apply_topology(
         check_hazards(plan, options.allow_destroy)
         if not approve(plan):
             return ApplyOutcome(plan, None, approved=False)
-        result = apply_steps(
-            with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress, parallel=options.parallel
-        )
+        journal = _journal_for(plan, context) if options.journal else None
+        try:
+            result = apply_steps(
+                with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress,
+                parallel=options.parallel, journal=journal,
+            )
+        except ApplyError as error:
+            error.journal_problems = list(journal.problems) if journal else []
+            raise
+        finally:
+            if journal is not None:
+                journal.close()
     # Verified within the same targets; a targeted collection the apply dropped is no longer known.
     remaining = plan_from_state(read_state(topology), plan.targets, strict_targets=False) if options.verify else None
-    return ApplyOutcome(plan, result, approved=True, remaining=remaining)
+    return ApplyOutcome(plan, result, approved=True, remaining=remaining, journal_problems=list(journal.problems) if journal else [])
+
+
+def _journal_for(plan: Plan, context: PlanContext) -> ApplyJournal:
+    """The journal on the primary; every secret of the topology is scrubbed from what it stores."""
+    resolved = context.resolved
+    primary = context.topology.primary_name
+    return ApplyJournal(
+        primary,
+        resolved.dsns[primary],
+        secrets=[*resolved.dsns.values(), *(target.password for target in resolved.fdw_targets.values())],
+        topology=context.topology.name,
+        environment=context.topology.environment,
+        targets=plan.targets,
+    )
 
 
 def _check_fresh(plan: Plan, context: PlanContext) -> None:

@@ -22,6 +22,7 @@ def relations(db) -> set[str]:
         rows = conn.execute(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname IN ('vecs', 'vtopo', 'public') AND c.relkind IN ('r', 'v', 'f')"
+            " AND c.relname <> '_apply_journal'"  # vtopo's apply journal: bookkeeping, not topology
         ).fetchall()
     return {name for (name,) in rows}
 

@@ -323,18 +323,23 @@ def fill_random(db: PgDatabase, collection: str, count_: int, dimension: int, pr
     )
 
 
-# Everything a topology can touch in one database, as comparable facts.
+# Everything a topology can touch in one database, as comparable facts. vtopo's apply journal
+# (vtopo._apply_journal on the primary, and schema vtopo when it holds nothing else) is
+# bookkeeping that every apply writes, not topology state: it is left out.
 _SNAPSHOT = """
 select 'relation', n.nspname || '.' || c.relname,
        concat_ws(' ', c.relkind, c.reloptions::text, c.relacl::text, obj_description(c.oid, 'pg_class'))
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname not in ('pg_catalog', 'information_schema') and left(n.nspname, 3) <> 'pg_'
+  and not (n.nspname = 'vtopo' and c.relname like '\\_apply\\_journal%%')
 union all
 select 'view', schemaname || '.' || viewname, definition from pg_views
 where schemaname not in ('pg_catalog', 'information_schema')
 union all
-select 'schema', nspname, concat_ws(' ', nspowner::regrole::text, nspacl::text) from pg_namespace
+select 'schema', nspname, concat_ws(' ', nspowner::regrole::text, nspacl::text) from pg_namespace n
 where left(nspname, 3) <> 'pg_' and nspname <> 'information_schema'
+  and not (nspname = 'vtopo' and nspacl is null and not exists (
+      select 1 from pg_class c where c.relnamespace = n.oid and c.relname not like '\\_apply\\_journal%%'))
 union all
 select 'extension', extname, extversion from pg_extension
 union all

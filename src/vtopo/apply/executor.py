@@ -3,22 +3,25 @@
 Per database: its DDL in one transaction (all or nothing), then concurrent
 index builds (each checked for indisvalid; an invalid index is dropped) and
 ANALYZE. Secondaries run in parallel; the primary's creates only start once
-every secondary succeeded.
+every secondary succeeded. A journal (vtopo.apply.journal) records each
+database's state before and after each of its phases.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import psycopg
 
 from vtopo.catalog.model import Catalog
-from vtopo.errors import PlanError, VtopoError
+from vtopo.errors import DatabaseError, PlanError, VtopoError
 from vtopo.introspect.connection import scrub
 from vtopo.plan.model import Phase, Plan, Statement, Step
+from vtopo.render.statements import render_query
 from vtopo.render.steps import render_step
 from vtopo.spec.secrets import Sensitive
 
@@ -38,6 +41,20 @@ class _NoProgress:
         pass
 
 
+class Journal(Protocol):
+    """Where each database's state is recorded (vtopo.apply.journal.ApplyJournal); never raises."""
+
+    def record(
+        self, database: str, status: str, *, planned: int, applied: list[str], failed_step: str | None = None,
+        error: str | None = None, rolled_back: bool | None = None, finished: bool = False,
+    ) -> None: ...
+
+
+class _NoJournal:
+    def record(self, database: str, status: str, **_: object) -> None:
+        pass
+
+
 @dataclass
 class DatabaseOutcome:
     database: str
@@ -47,6 +64,9 @@ class DatabaseOutcome:
     # False when the failure came after the database's transaction committed (a concurrent
     # index build, ANALYZE): its DDL stays applied.
     rolled_back: bool = True
+    planned: int = 0  # steps the plan has for this database
+    # not started | running | applied | partial (stopped because another database failed) | failed
+    status: str = "not started"
 
 
 @dataclass
@@ -64,6 +84,7 @@ class ApplyError(VtopoError):
     def __init__(self, message: str, result: ApplyResult, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.result = result
+        self.journal_problems: list[str] = []  # set by the pipeline: the journal could not be written
 
 
 def with_secrets(plan: Plan, desired: Catalog) -> Plan:
@@ -92,20 +113,22 @@ def _secrets_of(steps: list[Step]) -> list[Sensitive]:
     return [value for step in steps for _, value in step.change.subject.secrets if value is not None]
 
 
-def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], timeouts: Timeouts, progress: Progress) -> DatabaseOutcome:
-    outcome = DatabaseOutcome(database)
-    rendered = []
+def _check_rendering(steps: list[Step]) -> None:
+    """Every step renders to the SQL the plan shows (checked before anything runs)."""
     for step in steps:
-        statements = render_step(step, reveal=True)
-        masked = render_step(step, reveal=False)
-        if [s.sql for s in masked] != [s.sql for s in step.statements]:
+        if [s.sql for s in render_step(step, reveal=False)] != [s.sql for s in step.statements]:
             raise PlanError(
-                f"database {database!r}: the SQL of {_label(step)} differs from the plan's",
+                f"database {step.database!r}: the SQL of {_label(step)} differs from the plan's; nothing was applied",
                 hint="the plan file was edited or made by another vtopo version: run vtopo plan again",
             )
-        rendered.append((step, statements))
+
+
+def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], timeouts: Timeouts, progress: Progress) -> DatabaseOutcome:
+    outcome = DatabaseOutcome(database)
+    rendered = [(step, render_step(step, reveal=True)) for step in steps]
     secrets = _secrets_of(steps)
     current = "(none)"
+    building = False  # the failing statement was a concurrent index build
     committed = False
     try:
         transactional = [(s, st) for s, sts in rendered for st in sts if st.transactional]
@@ -120,11 +143,12 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
         committed = True
         for step, statements in rendered:
             for statement in (st for st in statements if not st.transactional):
-                current = _label(step)
+                current, building = _label(step), statement.role == "index"
                 progress.step_started(step, statement)
                 timeouts.apply(conn, local=False, index=statement.role == "index")
                 conn.execute(statement.sql.encode())
                 if statement.role == "index" and statement.index_name:
+                    building = False
                     _check_index(conn, database, statement.index_name)
             if any(not st.transactional for st in statements):
                 outcome.applied.append(_label(step))
@@ -133,6 +157,8 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
         outcome.failed_step = current
         outcome.rolled_back = not committed
         text = error.message if isinstance(error, PlanError) else (str(error).strip().splitlines() or [type(error).__name__])[0]
+        if building:
+            text += " (an interrupted concurrent build leaves an invalid index: the next apply drops and rebuilds it)"
         outcome.error = scrub(text, *secrets)
     return outcome
 
@@ -140,8 +166,25 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
 def _check_index(conn: psycopg.Connection, database: str, index_name: str) -> None:
     rows = run(conn, "index_valid", {"name": index_name})
     if not rows or not rows[0]["valid"]:
-        conn.execute(b"DROP INDEX CONCURRENTLY IF EXISTS vecs." + psycopg.sql.Identifier(index_name).as_bytes(conn))
+        conn.execute(render_query("apply/drop_invalid_index.sql.j2", name=index_name).encode())
         raise PlanError(f"index {index_name} was built but is not valid; it was dropped, the next apply rebuilds it")
+
+
+PHASES = (Phase.primary_drops, Phase.secondaries, Phase.primary)
+
+
+def _record(journal: Journal, outcome: DatabaseOutcome, *, finished: bool = False) -> None:
+    failed = outcome.status == "failed"
+    journal.record(
+        outcome.database,
+        outcome.status,
+        planned=outcome.planned,
+        applied=list(outcome.applied),
+        failed_step=outcome.failed_step if failed else None,
+        error=outcome.error if failed else None,
+        rolled_back=outcome.rolled_back if failed else None,
+        finished=finished,
+    )
 
 
 def apply_steps(
@@ -151,38 +194,83 @@ def apply_steps(
     timeouts: Timeouts = Timeouts(),
     progress: Progress | None = None,
     parallel: bool = True,
+    journal: Journal | None = None,
 ) -> ApplyResult:
     """Run the plan's steps; stop before the next phase when a database failed."""
     progress = progress or _NoProgress()
+    journal = journal or _NoJournal()
+    _check_rendering(plan.steps)
     result = ApplyResult({db: DatabaseOutcome(db) for db in plan.databases})
-    for phase in (Phase.primary_drops, Phase.secondaries, Phase.primary):
-        by_database: dict[str, list[Step]] = {}
-        for step in plan.steps:
-            if step.phase is phase:
-                by_database.setdefault(step.database, []).append(step)
-        if not by_database:
-            continue
-        run_one: Callable[[str], DatabaseOutcome] = lambda db: _run_database(  # noqa: E731
-            sessions.get(db), db, by_database[db], timeouts, progress
-        )
-        if parallel and len(by_database) > 1:
-            with ThreadPoolExecutor(max_workers=len(by_database)) as pool:
-                outcomes = list(pool.map(run_one, list(by_database)))
-        else:
-            outcomes = [run_one(db) for db in by_database]
-        for outcome in outcomes:
-            merged = result.outcomes[outcome.database]
-            merged.applied.extend(outcome.applied)
-            merged.failed_step, merged.error, merged.rolled_back = outcome.failed_step, outcome.error, outcome.rolled_back
-        if result.failed:
-            failed = result.failed[0]
-            raise ApplyError(
-                f"database {failed.database!r}: {failed.failed_step} failed: {failed.error}",
-                result,
-                hint=(
-                    "that database's transaction was rolled back; fix the cause and run vtopo apply again"
-                    if failed.rolled_back
-                    else "that database's transaction had committed: the steps before it stay applied; fix the cause and run vtopo apply again"
-                ),
-            )
+    planned = Counter(step.database for step in plan.steps)
+    last_phase = {step.database: step.phase for step in sorted(plan.steps, key=lambda s: PHASES.index(s.phase))}
+    for database, count in planned.items():
+        result.outcomes[database].planned = count
+        _record(journal, result.outcomes[database])
+    try:
+        for phase in PHASES:
+            _run_phase(plan, phase, sessions, result, timeouts, progress, parallel, journal, last_phase)
+    finally:
+        # Whatever stopped the apply: databases it never reached (or left between phases) say so.
+        for outcome in result.outcomes.values():
+            if outcome.planned and outcome.status in ("not started", "running"):
+                outcome.status = "partial" if outcome.applied else "not started"
+                _record(journal, outcome, finished=True)
     return result
+
+
+def _run_phase(
+    plan: Plan,
+    phase: Phase,
+    sessions: LockedSessions,
+    result: ApplyResult,
+    timeouts: Timeouts,
+    progress: Progress,
+    parallel: bool,
+    journal: Journal,
+    last_phase: dict[str, Phase],
+) -> None:
+    by_database: dict[str, list[Step]] = {}
+    for step in plan.steps:
+        if step.phase is phase:
+            by_database.setdefault(step.database, []).append(step)
+    if not by_database:
+        return
+    for database in by_database:
+        result.outcomes[database].status = "running"
+        _record(journal, result.outcomes[database])
+
+    def run_one(database: str) -> DatabaseOutcome:
+        try:
+            conn = sessions.get(database)
+        except DatabaseError as error:  # its session died in an earlier phase
+            message = error.message.removeprefix(f"database {database!r}: ")
+            return DatabaseOutcome(database, failed_step=_label(by_database[database][0]), error=message)
+        return _run_database(conn, database, by_database[database], timeouts, progress)
+
+    if parallel and len(by_database) > 1:
+        with ThreadPoolExecutor(max_workers=len(by_database)) as pool:
+            outcomes = list(pool.map(run_one, list(by_database)))
+    else:
+        outcomes = [run_one(db) for db in by_database]
+    for outcome in outcomes:
+        merged = result.outcomes[outcome.database]
+        merged.applied.extend(outcome.applied)
+        merged.failed_step, merged.error, merged.rolled_back = outcome.failed_step, outcome.error, outcome.rolled_back
+        if outcome.error:
+            merged.status = "failed"
+        elif last_phase[outcome.database] is phase:
+            merged.status = "applied"
+        _record(journal, merged, finished=merged.status != "running")
+    if result.failed:
+        failed = result.failed[0]
+        raise ApplyError(
+            f"database {failed.database!r}: {failed.failed_step} failed: {failed.error}",
+            result,
+            hint=(
+                "that database's transaction was rolled back; fix the cause and run vtopo apply again"
+                if failed.rolled_back
+                else "that database's transaction had committed: the steps before it stay applied; fix the cause and run vtopo apply again"
+                if failed.applied
+                else "nothing was applied in that database before it; fix the cause and run vtopo apply again"
+            ),
+        )

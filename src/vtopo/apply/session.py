@@ -39,11 +39,15 @@ class Timeouts:
     index_timeout: str = "0"  # concurrent index builds: no limit unless asked
 
     def apply(self, conn: psycopg.Connection, *, local: bool, index: bool = False) -> None:
+        # A concurrent build waits for every older transaction in the database (lock waits that
+        # block nobody: its SHARE UPDATE EXCLUSIVE lock never queues reads or writes). Under
+        # lock_timeout, any transaction open longer than that, even a read elsewhere, would fail
+        # the build; index_timeout bounds the whole build instead.
         run(
             conn,
             "timeouts",
             {
-                "lock_timeout": self.lock_timeout,
+                "lock_timeout": self.index_timeout if index else self.lock_timeout,
                 "statement_timeout": self.index_timeout if index else self.statement_timeout,
                 "local": local,
             },

@@ -10,6 +10,9 @@ from vtopo.spec.names import MAX_IDENTIFIER_BYTES
 VECS_SCHEMA = "vecs"
 # vtopo-owned schema: exposure views on secondaries, foreign tables on the primary.
 VTOPO_SCHEMA = "vtopo"
+# vtopo's apply journal on the primary (vtopo.apply.journal): never part of a plan. The leading
+# underscore keeps it apart from foreign tables, which are named after collections (never "_...").
+JOURNAL_TABLE = "_apply_journal"
 # Comments on objects vtopo created start with this marker, so introspection
 # can tell them from look-alikes that belong to somebody else.
 MARKER = "vtopo:"

@@ -36,16 +36,45 @@ def _confirm(plan: Plan, auto_approve: bool, saved: bool) -> bool:
     return answer.strip() == "yes"
 
 
+def _steps(labels: list[str], limit: int = 4) -> str:
+    shown = ", ".join(labels[:limit])
+    return shown + (f", … ({len(labels) - limit} more)" if len(labels) > limit else "")
+
+
 def _report_outcomes(result: ApplyResult) -> None:
-    """Per database: applied, failed (rolled back) or not started, so the next step is clear."""
+    """Per database: applied, failed (rolled back or not), stopped part-way, or not started,
+    with the steps that stay applied, so the next step is clear."""
     for database, outcome in result.outcomes.items():
+        done = len(outcome.applied)
         if outcome.error:
-            state = "its transaction was rolled back" if outcome.rolled_back else f"the {len(outcome.applied)} step(s) before it stay applied"
-            stderr.print(f"[red]✗[/] {database}: failed at {outcome.failed_step}; {state}", highlight=False)
-        elif outcome.applied:
-            stderr.print(f"[green]✓[/] {database}: {len(outcome.applied)} step(s) applied", highlight=False)
+            if outcome.rolled_back:
+                state = "its transaction was rolled back, nothing of it stays applied"
+            elif not done:
+                state = "nothing was applied before it"
+            else:
+                state = f"the {done} of {outcome.planned} step(s) before it stay applied: {_steps(outcome.applied)}"
+            stderr.print("[red]✗[/] ", end="", highlight=False)
+            stderr.print(f"{database}: failed at {outcome.failed_step}; {state}", markup=False, highlight=False)
+        elif outcome.planned and done == outcome.planned:
+            stderr.print("[green]✓[/] ", end="", highlight=False)
+            stderr.print(f"{database}: applied, {done} step(s): {_steps(outcome.applied)}", markup=False, highlight=False)
+        elif done:
+            stderr.print("[yellow]◐[/] ", end="", highlight=False)
+            stderr.print(
+                f"{database}: stopped after {done} of {outcome.planned} step(s): {_steps(outcome.applied)}",
+                markup=False, highlight=False,
+            )
+        elif outcome.planned:
+            stderr.print(f"[yellow]-[/] {database}: not started ({outcome.planned} step(s) left)", highlight=False)
         else:
-            stderr.print(f"[yellow]-[/] {database}: nothing applied", highlight=False)
+            stderr.print(f"[dim]-[/] {database}: nothing to do", highlight=False)
+    stderr.print("`vtopo plan` shows what remains; `vtopo status` shows this apply per database.", markup=False)
+
+
+def _warn_journal(problems: list[str]) -> None:
+    for problem in problems:
+        stderr.print("[yellow]warning:[/] ", end="")
+        stderr.print(problem, markup=False, highlight=False)
 
 
 @app.command()
@@ -57,7 +86,7 @@ def apply(
     lock_wait: Annotated[float, typer.Option("--lock-wait", help="Seconds to wait for another apply's lock.")] = 60.0,
     lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="lock_timeout for every statement.")] = "10s",
     statement_timeout: Annotated[str, typer.Option("--statement-timeout", help="statement_timeout for DDL.")] = "5min",
-    index_timeout: Annotated[str, typer.Option("--index-timeout", help="statement_timeout for concurrent index builds (0: none).")] = "0",
+    index_timeout: Annotated[str, typer.Option("--index-timeout", help="statement_timeout and lock_timeout for concurrent index builds, which wait for older transactions (0: none).")] = "0",
     no_check: Annotated[bool, typer.Option("--no-check", help="Skip `vtopo check` after applying.")] = False,
     env: EnvironmentOption = None,
     target: TargetOption = None,
@@ -85,7 +114,9 @@ def apply(
             )
         except ApplyError as error:
             _report_outcomes(error.result)
+            _warn_journal(error.journal_problems)
             raise
+    _warn_journal(outcome.journal_problems)
     if outcome.plan.is_empty:
         stdout.print("No changes. The databases match the topology.")
         _check(topology_path(file), no_check, env, outcome.plan.targets)

@@ -73,16 +73,20 @@ def sources_from_pairs(pairs: list[str], primary: str | None) -> Sources:
     """`NAME=DSN` pairs; the primary is --primary, else decided later from what the databases hold."""
     problems: list[str] = []
     found: dict[str, str] = {}
-    for pair in pairs:
+    for position, pair in enumerate(pairs, 1):
         name, equals, dsn = pair.partition("=")
         name = name.strip()
-        if not equals or not dsn.strip():
-            problems.append(f"--dsn {name or pair[:20]!r}: expected NAME=DSN, e.g. --dsn app=postgresql://user@host/db")
-            continue
+        # Only a valid key is ever repeated: a pair without NAME= starts with the DSN (and its password).
         try:
             check_identifier(name)
-        except ValueError as error:
-            problems.append(f"--dsn {name!r}: the database key {error}")
+            label = f"--dsn {name!r}"
+        except ValueError:
+            label = f"--dsn #{position}"
+        if not equals or not dsn.strip() or "://" in name:
+            problems.append(f"{label}: expected NAME=DSN, e.g. --dsn app=postgresql://user@host/db")
+            continue
+        if label != f"--dsn {name!r}":
+            problems.append(f"{label}: the database key before '=' is not a plain identifier (use lower-case letters, digits and _)")
             continue
         if name in found:
             problems.append(f"--dsn {name!r} is given twice")

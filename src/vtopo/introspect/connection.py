@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from vtopo.errors import DatabaseError
@@ -28,10 +29,26 @@ def scrub(text: str, *secrets: Sensitive | None) -> str:
             password = None
         if password:
             candidates |= {str(password), urllib.parse.quote(str(password), safe=""), urllib.parse.quote(str(password))}
+        # As a SQL literal, the way a server error quoting the statement shows it ('it''s', E'a\\b').
+        candidates |= {form for raw in list(candidates) for form in _sql_quoted_forms(raw)}
         for candidate in sorted(candidates, key=len, reverse=True):
             if candidate and len(candidate) >= 3:
                 text = text.replace(candidate, MASK)
     return text
+
+
+def _sql_quoted_forms(value: str) -> set[str]:
+    literal = sql.Literal(value).as_string(None)
+    return {value.replace("'", "''"), literal[literal.index("'") + 1 : -1]}
+
+
+def masked_dsn(dsn: Sensitive) -> str:
+    """The DSN as people may see it: every part but the password (shown as (sensitive))."""
+    try:
+        parts = conninfo_to_dict(dsn.reveal())
+    except Exception:
+        return MASK  # unparsable: it could be anything, show nothing
+    return " ".join(f"{key}={MASK if key in ('password', 'sslpassword') else value}" for key, value in parts.items())
 
 
 def describe_connection_error(error: Exception, dsn: Sensitive) -> tuple[str, str | None]:

@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 from vtopo.catalog import objects as o
 from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind, key_of
-from vtopo.catalog.names import MARKER, READER_SETTING, VECS_SCHEMA, VTOPO_SCHEMA
+from vtopo.catalog.names import JOURNAL_TABLE, MARKER, READER_SETTING, VECS_SCHEMA, VTOPO_SCHEMA
 from vtopo.catalog.scram import UNREADABLE
 from vtopo.errors import DatabaseError
 from vtopo.render.environment import templates_dir
@@ -181,6 +181,8 @@ def _add_relation(facts: DatabaseFacts, row: dict[str, Any], known_roles: set[st
     columns = [list(c) for c in (row["columns"] or [])]
     marker = _marker(row["comment"])
     qualified = f"{row['schema']}.{row['name']}"
+    if row["schema"] == VTOPO_SCHEMA and row["name"] == JOURNAL_TABLE and row["kind"] == "r":
+        return  # the apply journal: vtopo's own bookkeeping, not a managed object
     if row["schema"] == VTOPO_SCHEMA and row["kind"] == "v":
         obj = o.exposure_view(db, row["name"], columns=columns, fields=_fields(columns), version=(marker or {}).get("format", 0))
     elif row["schema"] == VTOPO_SCHEMA and row["kind"] == "f":

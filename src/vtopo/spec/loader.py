@@ -24,10 +24,17 @@ Location = tuple[Any, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A topology is a few levels deep and a few thousand values big; a file far beyond that is
+# hostile (or broken): refuse it before it costs time, memory or Python's recursion limit.
+MAX_DEPTH = 64
+MAX_VALUES = 200_000  # after YAML aliases are expanded ("billion laughs")
+
+
 class _Document:
     """Plain data from YAML plus the line of every key and list item."""
 
     def __init__(self) -> None:
+        self.values = 0
         self.lines: dict[Location, int] = {}
         self.problems: list[tuple[int, Location, str]] = []
         # merged location -> where an environment override wrote it (see spec.environments)
@@ -49,7 +56,31 @@ class _Document:
         return 1
 
 
+class _TooLarge(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _scalar(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Location) -> Any:
+    """A scalar's value; one the YAML library cannot build (a 5000-digit number, 2020-13-45) is a problem."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as error:
+        if node.tag.endswith(":int"):
+            reason = f"a number of {len(str(node.value))} digits is too large"
+        else:
+            reason = f"cannot read this {node.tag.rsplit(':', 1)[-1]} value ({str(error)[:80]})"
+        doc.problems.append((node.start_mark.line + 1, path, reason))
+        return None
+
+
 def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Location) -> Any:
+    doc.values += 1
+    if doc.values > MAX_VALUES:
+        raise _TooLarge(node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        doc.problems.append((node.start_mark.line + 1, path[:2], f"nested more than {MAX_DEPTH} levels deep"))
+        return None
     if isinstance(node, yaml.MappingNode):
         own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         loader.flatten_mapping(node)  # resolves `<<:` merge keys; merged pairs come first
@@ -57,7 +88,7 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Locat
         result: dict[Any, Any] = {}
         own_keys: set[str] = set()
         for position, (key_node, value_node) in enumerate(node.value):
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(key_node, loader, doc, path) if isinstance(key_node, yaml.ScalarNode) else loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 doc.problems.append((key_node.start_mark.line + 1, path, "keys must be plain strings"))
                 continue
@@ -81,7 +112,7 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, doc: _Document, path: Locat
             doc.lines[(*path, index)] = item.start_mark.line + 1
             items.append(_build(item, loader, doc, (*path, index)))
         return items
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, loader, doc, path)
 
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, _Document]:
@@ -103,6 +134,11 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, _Document]:
         raise SpecError([f"{file}:{line}: not valid YAML: {detail}"]) from None
     except yaml.YAMLError as error:
         raise SpecError([f"{file}:1: not valid YAML: {error}"]) from None
+    except _TooLarge as error:
+        raise SpecError([
+            f"{file}:{error.line}: the file expands to more than {MAX_VALUES:,} values "
+            "(YAML aliases referring to aliases?); a topology is far smaller"
+        ]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -181,8 +217,11 @@ def parse_topology(text: str, file: str | Path = "topology.yaml", env: str | Non
         topology = Topology.model_validate(data)
     except ValidationError as error:
         topology = None
+        unreadable = {loc for _, loc, _ in doc.problems}  # already reported by the loader
         for detail in error.errors(include_url=False):
             loc = tuple(part for part in detail["loc"] if part != "[key]")
+            if loc in unreadable:
+                continue
             found.setdefault((loc, _message(detail)), doc.line_of(loc))
         # Field errors stop pydantic before the cross-section rules run; run them too.
         for loc, message in cross_reference_problems(data):

@@ -167,8 +167,13 @@ class ExposeSpec(Spec):
     @field_validator("view")
     @classmethod
     def _not_in_vecs(cls, value: str) -> str:
-        if split_qualified(value)[0] == "vecs":
+        schema = split_qualified(value)[0]
+        if schema == "vecs":
             raise ValueError("views must not live in schema vecs: the Vecs client would mistake them for collections")
+        if schema == "vtopo":
+            raise ValueError("views must not live in schema vtopo: it holds vtopo's own foreign tables and exposure views")
+        if schema.startswith("pg_"):
+            raise ValueError(f"schema {schema!r}: names starting with 'pg_' are reserved by PostgreSQL")
         return value
 
 
@@ -219,6 +224,12 @@ class CollectionSpec(Spec):
                 "dimension",
                 f"pgvector indexes {kind} columns of at most {MAX_INDEXED_DIMENSIONS[kind]} dimensions; "
                 f"use {halfvec}index: {{method: none}}",
+            )
+        if self.index.method is IndexMethod.ivfflat and self.measure is not Measure.l2 and self.dimension < 2:
+            raise _error_at(
+                "dimension",
+                f"pgvector's IVFFlat index with measure {self.measure.value} needs at least 2 dimensions; "
+                "use measure l2, method hnsw or index: {method: none}",
             )
         if self.search is not None:
             _check_search_fits_index(self.search, self.index.method)

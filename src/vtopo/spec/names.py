@@ -36,6 +36,8 @@ def check_role_name(value: str) -> str:
     check_identifier(value)
     if value.startswith("pg_"):
         raise ValueError(f"{value!r}: role names starting with 'pg_' are reserved by PostgreSQL")
+    if value in ("public", "none"):
+        raise ValueError(f"{value!r} is a reserved role name in PostgreSQL (public means every role); name a real role")
     return value
 
 
