@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from vtopo.query.filters import json_kind
 from vtopo.query.vectors import VectorProblem, VectorShape, check_vector
 
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -39,7 +40,7 @@ def _encode_id(row_id: Any) -> bytes:
     if isinstance(row_id, int) and not isinstance(row_id, bool):
         row_id = str(row_id)
     if not isinstance(row_id, str):
-        raise RowProblem(f"the id must be a string, got {_kind(row_id)}")
+        raise RowProblem(f"the id must be a string, got {json_kind(row_id)}")
     if not row_id:
         raise RowProblem("the id is empty")
     if "\x00" in row_id:
@@ -65,7 +66,7 @@ def _encode_metadata(metadata: Any) -> bytes:
     if metadata is None:
         metadata = {}  # Vecs stores {} for a record without metadata
     if not isinstance(metadata, dict):
-        raise RowProblem(f"metadata must be a JSON object, got {_kind(metadata)}")
+        raise RowProblem(f"metadata must be a JSON object, got {json_kind(metadata)}")
     try:
         text = json.dumps(metadata, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as error:
@@ -73,13 +74,3 @@ def _encode_metadata(metadata: Any) -> bytes:
     if "\\u0000" in text:
         raise RowProblem("metadata holds a NUL character (\\u0000), which jsonb cannot store")
     return b"\x01" + text.encode("utf-8")  # jsonb binary format version 1, then the text
-
-
-def _kind(value: Any) -> str:
-    names = {bool: "a boolean", dict: "an object", list: "a list", str: "a string", type(None): "null"}
-    for cls, name in names.items():
-        if isinstance(value, cls):
-            return name
-    if isinstance(value, (int, float)):
-        return "a number"
-    return type(value).__name__

@@ -76,7 +76,7 @@ def _where(path: str, key: str) -> str:
 
 def _parse(node: Any, path: str) -> Node:
     if not isinstance(node, dict):
-        raise FilterError(f"must be an object like {{\"field\": {{\"$eq\": value}}}}, got {_kind(node)}", path=path)
+        raise FilterError(f"must be an object like {{\"field\": {{\"$eq\": value}}}}, got {json_kind(node)}", path=path)
     if not node:
         raise FilterError("an empty condition {} matches nothing in Vecs; remove it", path=path)
     if len(node) > 1:
@@ -103,7 +103,7 @@ def _parse(node: Any, path: str) -> Node:
 
 def _parse_logical(operator: str, value: Any, path: str) -> Logical:
     if not isinstance(value, list):
-        raise FilterError(f"{operator} needs a list of conditions, got {_kind(value)}", path=path)
+        raise FilterError(f"{operator} needs a list of conditions, got {json_kind(value)}", path=path)
     if not value:
         raise FilterError(
             f"{operator} needs at least one condition (Vecs would ignore it and match every row)", path=path
@@ -132,14 +132,14 @@ def _parse_condition(field: str, value: Any, path: str) -> Condition:
     where = f"{path}.{operator}"
     if operator == "$in":
         if not isinstance(operand, list):
-            raise FilterError(f"$in needs a list of scalars, got {_kind(operand)}", path=where)
+            raise FilterError(f"$in needs a list of scalars, got {json_kind(operand)}", path=where)
         for item in operand:
             if not isinstance(item, SCALARS):
                 raise FilterError(f"$in needs a list of scalars (strings, numbers, booleans), got {_show(item)}",
                                   path=where)
     elif operator == "$contains":
         if not isinstance(operand, SCALARS):
-            raise FilterError(f"$contains needs a scalar (string, number, boolean), got {_kind(operand)}", path=where)
+            raise FilterError(f"$contains needs a scalar (string, number, boolean), got {json_kind(operand)}", path=where)
     _check_json(operand, where)
     return Condition(field, operator, operand)
 
@@ -151,7 +151,8 @@ def _check_json(value: Any, path: str) -> None:
         raise FilterError(f"the value is not JSON: {error}", path=path) from None
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """How an error names a JSON value's type ("an object", "a number", ...)."""
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     for cls, name in names.items():
         if isinstance(value, cls):
