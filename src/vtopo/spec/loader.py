@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from vtopo.errors import SpecError
 
 from .environments import merge_environment, selected_environment
-from .models import Topology
+from .models import Topology, collection_rule_problems
 from .rules import cross_reference_problems
 
 Location = tuple[Any, ...]
@@ -203,6 +203,21 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _collection_rule_problems(data: Any, found: dict[tuple[Location, str], int]) -> list[tuple[Location, str]]:
+    failing: dict[str, set[str]] = {}
+    for loc, _ in found:
+        if len(loc) >= 3 and loc[0] == "collections":
+            failing.setdefault(str(loc[1]), set()).add(str(loc[2]))
+    collections = data.get("collections") if isinstance(data, dict) else None
+    if not isinstance(collections, dict):
+        return []
+    return [
+        problem
+        for name, keys in failing.items()
+        for problem in collection_rule_problems(name, collections.get(name), keys)
+    ]
+
+
 def parse_topology(text: str, file: str | Path = "topology.yaml", env: str | None = None) -> Topology:
     """Validate topology text with environment `env` merged (None: $VTOPO_ENV, else the base);
     raise SpecError listing every problem."""
@@ -223,8 +238,8 @@ def parse_topology(text: str, file: str | Path = "topology.yaml", env: str | Non
             if loc in unreadable:
                 continue
             found.setdefault((loc, _message(detail)), doc.line_of(loc))
-        # Field errors stop pydantic before the cross-section rules run; run them too.
-        for loc, message in cross_reference_problems(data):
+        # Field errors stop pydantic before the cross-section and per-collection rules run; run them too.
+        for loc, message in cross_reference_problems(data) + _collection_rule_problems(data, found):
             found.setdefault((loc, message), doc.line_of(loc))
     if found:
         ordered = sorted(found.items(), key=lambda item: (item[1], _key_path(item[0][0])))

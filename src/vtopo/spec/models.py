@@ -297,6 +297,29 @@ class Topology(Spec):
         return self
 
 
+# Keys CollectionSpec's own rules read whose defaults could stand in for a wrong value and
+# report a problem the user does not have (a pruned `index` would become the default hnsw).
+_KEYS_THE_RULES_DEFAULT = frozenset({"dimension", "type", "index", "measure"})
+
+
+def collection_rule_problems(name: str, raw: Any, failing_keys: set[str]) -> list[tuple[tuple[Any, ...], str]]:
+    """The collection's own rules (dimension vs index, search vs method, ...) on its raw
+    entry: pydantic skips them while any key of the collection has a field error, so run
+    them again with the failing keys left out, unless a left-out key feeds them."""
+    if not isinstance(raw, dict) or failing_keys & _KEYS_THE_RULES_DEFAULT:
+        return []
+    pruned = {key: value for key, value in raw.items() if key not in failing_keys}
+    try:
+        CollectionSpec.model_validate(pruned)
+    except ValidationError as error:
+        return [
+            (("collections", name, *detail["loc"]), detail["msg"])
+            for detail in error.errors(include_url=False)
+            if detail["type"] == "vtopo"
+        ]
+    return []
+
+
 def _check_search_fits_index(search: SearchSpec, method: IndexMethod) -> None:
     if method is IndexMethod.none and search.iterative_scan is not None:
         raise _error_at(("search", "iterative_scan"), "iterative_scan applies only to index methods hnsw and ivfflat")
