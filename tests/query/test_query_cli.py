@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from psycopg import sql
 from harness import run_vtopo
 
 import vtopo
@@ -106,3 +107,25 @@ def test_the_real_command_in_a_subprocess(topology):
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     for secret in topology.env.values():
         assert secret not in done.stdout + done.stderr + failed.stderr
+
+
+def test_fdw_login_failure_names_the_reason_and_the_fix(topology, capsys):
+    # The primary's user mapping holds a wrong password: postgres_fdw's own message is only
+    # "could not connect to server"; the query error gives the server's reason and the fix.
+    wrong = "Wr0ng-fdw-secret"
+    with topology.dbs.primary.connect() as conn:
+        (server,) = conn.execute("select srvname from pg_foreign_server").fetchone()
+        (options,) = conn.execute("select umoptions from pg_user_mappings where srvname = %s", (server,)).fetchone()
+        right = next(o.split("=", 1)[1] for o in options if o.startswith("password="))
+        set_password = "alter user mapping for public server {} options (set password {})"
+        conn.execute(sql.SQL(set_password).format(sql.Identifier(server), sql.Literal(wrong)))
+        try:
+            code, out, err = run(capsys, "query", "posts", "-f", str(topology.path), "--vector", "[1, 0, 0]",
+                                 "--via", "primary")
+        finally:
+            conn.execute(sql.SQL(set_password).format(sql.Identifier(server), sql.Literal(right)))
+    assert code == 1 and out == ""
+    assert "the primary could not log in to database 'pod1' through postgres_fdw" in err, err
+    assert "password authentication failed" in err
+    assert "hint: check databases.pod1.fdw.password" in err
+    assert wrong not in err and right not in err and "Traceback" not in err
