@@ -12,10 +12,12 @@ measures median and p95 latency of
 
 (a) directly on the secondary, (b) through vtopo's exposed view on the primary
 (analyzed statistics, vtopo's default), (b') the same with use_remote_estimate,
-(c) through the naive layout. Prints the table, the ratios b/a and c/a, and
-recall@10 against exact search (plain and filtered, direct and through the primary).
+(f) through a bare postgres_fdw foreign table over the same remote view (superuser
+mapping, no view or grants on the primary: the least any postgres_fdw wiring costs),
+(c) through the naive layout. Prints the table, the ratios b/a, f/a, b/f and c/a,
+and recall@10 against exact search (plain and filtered, direct and through the primary).
 
-Usage: python benchmarks/fdw_pushdown.py [--rows 100000] [--dim 384] [--repeat 30] [--naive-repeat 3]
+Usage: python benchmarks/fdw_pushdown.py [--rows 100000] [--dim 384] [--repeat 200] [--m 16] [--ef-construction 128] [--ef-search 200] [--interleave] [--naive-repeat 3]
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from vtopo.pipeline import ApplyOptions, apply_topology
 
 YEARS = 25  # a random year of 25: a year matches 4% of the rows, independent of the clusters
 CLUSTERS = 100
-EF_SEARCH = 100
 
 QUERIES = {
     "top-10": "SELECT id, embedding <=> %(q)s::vector FROM {rel} ORDER BY embedding <=> %(q)s::vector LIMIT 10",
@@ -56,7 +57,19 @@ CREATE FOREIGN TABLE naive.docs (id varchar, vec vector(%(dim)s), metadata jsonb
 CREATE VIEW naive.docs_view AS SELECT id, vec AS embedding, metadata, metadata->>'url' AS url, (metadata->>'year')::int AS year FROM naive.docs;
 """
 
+# Bare postgres_fdw over vtopo's remote view: the floor of any postgres_fdw wiring (same fetch_size).
+BARE_SETUP = """
+CREATE SERVER bare_pod FOREIGN DATA WRAPPER postgres_fdw
+  OPTIONS (host %(host)s, port %(port)s, dbname 'postgres', extensions 'vector', fetch_size '1000');
+CREATE USER MAPPING FOR CURRENT_USER SERVER bare_pod OPTIONS (user 'postgres', password %(password)s);
+CREATE SCHEMA bare;
+CREATE FOREIGN TABLE bare.docs (id text, embedding vector(%(dim)s), metadata jsonb, url text, year integer)
+  SERVER bare_pod OPTIONS (schema_name 'vtopo', table_name 'docs');
+ANALYZE bare.docs;
+"""
+
 LOAD = """
+SELECT setseed(0.42);  -- the same data on every run
 CREATE TEMP TABLE centers AS
   SELECT c, array_agg(random() - 0.5 ORDER BY d) AS v FROM generate_series(0, {clusters} - 1) c, generate_series(1, {dim}) d GROUP BY c;
 INSERT INTO vecs.docs (id, vec, metadata)
@@ -67,7 +80,7 @@ FROM generate_series(1, {rows}) i JOIN centers ce ON ce.c = i % {clusters};
 """
 
 
-def topology(dim: int, index: dict) -> dict:
+def topology(dim: int, index: dict, ef_search: int) -> dict:
     return {
         "version": 1,
         "name": "pushdown-bench",
@@ -82,7 +95,7 @@ def topology(dim: int, index: dict) -> dict:
                 "measure": "cosine",
                 "index": index,
                 "metadata": {"url": {"type": "text", "index": True}, "year": {"type": "integer"}},
-                **({"search": {"ef_search": EF_SEARCH, "iterative_scan": "strict_order"}} if index["method"] != "none" else {}),
+                **({"search": {"ef_search": ef_search, "iterative_scan": "strict_order"}} if index["method"] != "none" else {}),
                 "expose": {"view": "public.docs", "grant": ["bench_reader"]},
             }
         },
@@ -133,7 +146,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dim", type=int, default=384)
-    parser.add_argument("--repeat", type=int, default=50, help="queries per measurement")
+    parser.add_argument("--repeat", type=int, default=200, help="queries per measurement")
+    parser.add_argument("--m", type=int, default=16, help="HNSW m")
+    parser.add_argument("--ef-construction", type=int, default=128, help="HNSW ef_construction")
+    parser.add_argument("--ef-search", type=int, default=200,
+                        help="hnsw.ef_search of the reader role (and direct); 100 gave recall@10 0.94-0.99 on this clustered data")
+    parser.add_argument("--interleave", action="store_true",
+                        help="alternate the layouts query by query (primary and secondary share this machine's CPUs, "
+                        "so this also measures their interference)")
     parser.add_argument("--naive-repeat", type=int, default=3, help="queries per naive measurement (they are slow)")
     args = parser.parse_args()
 
@@ -149,19 +169,21 @@ def main() -> None:
             conn.execute("SELECT pg_reload_conf()")
         path = workdir / "topology.yaml"
         print(f"wiring with vtopo, loading {args.rows} × {args.dim} vectors…", flush=True)
-        apply(path, topology(args.dim, {"method": "none"}))  # load before indexing: much faster
+        apply(path, topology(args.dim, {"method": "none"}, args.ef_search))  # load before indexing: much faster
         started = time.perf_counter()
         with psycopg.connect(pod.dsn(), autocommit=True) as conn:
             conn.execute(LOAD.format(clusters=CLUSTERS, dim=args.dim, years=YEARS, rows=args.rows))
             conn.execute("VACUUM ANALYZE vecs.docs")
         print(f"  loaded in {time.perf_counter() - started:.0f}s; building HNSW through vtopo apply…", flush=True)
         started = time.perf_counter()
-        apply(path, topology(args.dim, {"method": "hnsw", "m": 16, "ef_construction": 64}))
+        apply(path, topology(args.dim, {"method": "hnsw", "m": args.m, "ef_construction": args.ef_construction}, args.ef_search))
         print(f"  index built online in {time.perf_counter() - started:.0f}s", flush=True)
         with psycopg.connect(app.dsn(), autocommit=True) as conn:
             conn.execute("ANALYZE vtopo.docs")  # what `vtopo check --analyze` does after a bulk load
             with psycopg.ClientCursor(conn) as cursor:  # DDL takes no server-side parameters
-                cursor.execute(NAIVE_SETUP, {"host": pod.host, "port": str(pod.port), "password": pod.password, "dim": args.dim})
+                setup = {"host": pod.host, "port": str(pod.port), "password": pod.password, "dim": args.dim}
+                cursor.execute(NAIVE_SETUP, setup)
+                cursor.execute(BARE_SETUP, setup)
         run(app, pod, args)
     finally:
         cluster.down(purge=True)
@@ -170,7 +192,7 @@ def main() -> None:
 
 def workload(conn: psycopg.Connection, args: argparse.Namespace) -> list[dict]:
     generator = random.Random(7)
-    samples = conn.execute("SELECT vec::text FROM vecs.docs TABLESAMPLE SYSTEM (1) LIMIT %s", (args.repeat,)).fetchall()
+    samples = conn.execute("SELECT vec::text FROM vecs.docs TABLESAMPLE SYSTEM (1) REPEATABLE (7) LIMIT %s", (args.repeat,)).fetchall()
     params = []
     for position, (text,) in enumerate(samples):
         base = [float(x) for x in text.strip("[]").split(",")]
@@ -183,17 +205,35 @@ def run(app, pod, args: argparse.Namespace) -> None:
     direct = psycopg.connect(pod.dsn(), autocommit=True)
     primary = psycopg.connect(app.dsn(), autocommit=True)
     # Direct queries use what the reader role uses behind the FDW.
-    direct.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+    direct.execute(f"SET hnsw.ef_search = {args.ef_search}")
     direct.execute("SET hnsw.iterative_scan = strict_order")
+    # The bare mapping logs in as the superuser: give its sessions the reader role's settings.
+    direct.execute(f"ALTER ROLE postgres SET hnsw.ef_search = {args.ef_search}")
+    direct.execute("ALTER ROLE postgres SET hnsw.iterative_scan = strict_order")
+    direct.execute("ALTER ROLE postgres SET cursor_tuple_fraction = 1")
     params = workload(direct, args)
-    layouts = {"direct": (direct, "vtopo.docs"), "vtopo": (primary, "public.docs"), "naive": (primary, "naive.docs_view")}
+    layouts = {
+        "direct": (direct, "vtopo.docs"),
+        "vtopo": (primary, "public.docs"),
+        "bare fdw": (primary, "bare.docs"),
+        "naive": (primary, "naive.docs_view"),
+    }
     table: dict[str, dict[str, tuple[float, float]]] = {}
     for name, sql in QUERIES.items():
-        row = {}
-        for layout, (conn, rel) in layouts.items():
-            subset = params if layout != "naive" else params[: args.naive_repeat]
-            timings(conn, sql.format(rel=rel), subset[:2])  # warm caches and FDW connections
-            row[layout] = median_p95(timings(conn, sql.format(rel=rel), subset))
+        fast = {layout: (conn, sql.format(rel=rel)) for layout, (conn, rel) in layouts.items() if layout != "naive"}
+        for conn, text in fast.values():
+            timings(conn, text, params[:2])  # warm caches and FDW connections
+        measured: dict[str, list[float]] = {layout: [] for layout in fast}
+        if args.interleave:  # one query per layout in turn: drifts of a shared machine hit all alike
+            for one in params:
+                for layout, (conn, text) in fast.items():
+                    measured[layout] += timings(conn, text, [one])
+        else:  # all queries of one layout back to back: no cross-talk between the servers' processes
+            for layout, (conn, text) in fast.items():
+                measured[layout] = timings(conn, text, params)
+        row = {layout: median_p95(values) for layout, values in measured.items()}
+        naive_conn, naive_rel = layouts["naive"]
+        row["naive"] = median_p95(timings(naive_conn, sql.format(rel=naive_rel), params[: args.naive_repeat]))
         primary.execute("ALTER SERVER vtopo_pod OPTIONS (SET use_remote_estimate 'true')")
         timings(primary, sql.format(rel="public.docs"), params[:2])
         row["vtopo+remote_estimate"] = median_p95(timings(primary, sql.format(rel="public.docs"), params))
@@ -201,12 +241,17 @@ def run(app, pod, args: argparse.Namespace) -> None:
         table[name] = row
 
     print()
-    print(f"{args.rows} × {args.dim}, HNSW m=16 ef_construction=64, ef_search={EF_SEARCH}; median / p95 in ms")
-    columns = ["direct", "vtopo", "vtopo+remote_estimate", "naive"]
-    print(f"{'query':<16}" + "".join(f"{c:>24}" for c in columns) + f"{'vtopo/direct':>14}{'naive/direct':>14}")
+    print(f"{args.rows} × {args.dim}, HNSW m={args.m} ef_construction={args.ef_construction}, ef_search={args.ef_search}; "
+          f"{args.repeat} queries{', interleaved' if args.interleave else ''}; median / p95 in ms")
+    columns = ["direct", "vtopo", "vtopo+remote_estimate", "bare fdw", "naive"]
+    ratios = {"vtopo/direct": ("vtopo", "direct"), "bare/direct": ("bare fdw", "direct"),
+              "vtopo/bare": ("vtopo", "bare fdw"), "naive/direct": ("naive", "direct")}
+    print(f"{'query':<16}" + "".join(f"{c:>24}" for c in columns) + "".join(f"{r:>14}" for r in ratios))
     for name, row in table.items():
         cells = "".join(f"{row[c][0]:>14.2f} / {row[c][1]:<7.2f}" for c in columns)
-        print(f"{name:<16}{cells}{row['vtopo'][0] / row['direct'][0]:>14.2f}{row['naive'][0] / row['direct'][0]:>14.1f}")
+        print(f"{name:<16}{cells}" + "".join(f"{row[a][0] / row[b][0]:>14.2f}" for a, b in ratios.values()))
+    print("bare fdw: a plain postgres_fdw foreign table over the same remote view; its time above direct is "
+          "postgres_fdw's own per-query cost (remote transaction, DECLARE/FETCH/CLOSE, COMMIT round trips)")
 
     exact = psycopg.connect(pod.dsn(), autocommit=True)
     exact.execute("SET enable_indexscan = off")  # exact search: sequential scan and sort

@@ -3,6 +3,7 @@ apply holds its locks and waits inside the primary's transaction."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 
@@ -64,8 +65,6 @@ def test_parallel_plans_neither_block_each_other_nor_wait_for_a_running_apply(ap
         assert apply.poll() is None, "the apply should still be waiting for the lock"
     apply_stdout, apply_stderr = apply.communicate(timeout=120)
     assert apply.returncode == 0, apply_stderr
-
-    import json
 
     shown = "\n".join(err for _, _, err in results)
     assert [code for code, _, _ in results] == [2] * APPLIES, shown

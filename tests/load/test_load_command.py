@@ -162,8 +162,8 @@ def test_an_interrupted_load_is_finished_by_running_it_again(empty, tmp_path, mo
 
 
 def test_parquet_input(empty, tmp_path):
-    pa = pytest.importorskip("pyarrow")
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     path = tmp_path / "v.parquet"
     pq.write_table(pa.table({"id": ["p1", "p2"], "vector": [[1.0, 2, 3, 4], [4.0, 3, 2, 1]],
                              "metadata": [json.dumps({"lang": "en"}), None]}), path)

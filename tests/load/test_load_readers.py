@@ -102,12 +102,12 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(LoadError) as raised:
         open_source(path)
     assert raised.value.message.endswith("reading Parquet needs pyarrow, which is not installed")
-    assert "pip install pyarrow" in raised.value.hint
+    assert "pip install 'vtopo[parquet]'" in raised.value.hint
 
 
 def test_parquet_rows(tmp_path):
-    pa = pytest.importorskip("pyarrow")
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     path = tmp_path / "v.parquet"
     pq.write_table(pa.table({"id": ["a", "b"], "vector": [[1.0, 2.0], [3.0, 4.0]],
                              "metadata": [json.dumps({"k": 1}), None]}), path)

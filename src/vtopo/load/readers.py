@@ -200,7 +200,7 @@ class ParquetSource(Source):
         except ImportError:
             raise LoadError(
                 f"{path}: reading Parquet needs pyarrow, which is not installed",
-                hint="pip install pyarrow, or convert the file to JSONL or CSV",
+                hint="pip install 'vtopo[parquet]' (pyarrow), or convert the file to JSONL or CSV",
             ) from None
         try:
             self._file = pq.ParquetFile(path)
