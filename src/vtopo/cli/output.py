@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from rich.console import Console
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+# Redirected output (CI logs, files) is not squeezed into 80 columns: tables such as
+# `vtopo check`'s would fold every Remote SQL detail. $COLUMNS still wins.
+LOG_WIDTH = 160
+
+
+def _width(stream) -> int | None:
+    if "COLUMNS" in os.environ or stream.isatty():
+        return None
+    return LOG_WIDTH
+
+
+stdout = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 
 def warn_targeting(targets: list[str], *, applied: bool = False) -> None:
