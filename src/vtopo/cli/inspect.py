@@ -22,7 +22,7 @@ def inspect(
         typer.Option("--dsn", metavar="NAME=DSN", help="A database to read instead of the file's (repeatable); written as ${env:NAME_DSN}."),
     ] = None,
     primary: Annotated[str | None, typer.Option("--primary", metavar="NAME", help="With --dsn: the primary (default: the one holding vtopo's wiring, else the first).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the topology here instead of stdout.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the topology here instead of stdout.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
     env: EnvironmentOption = None,
 ) -> None:

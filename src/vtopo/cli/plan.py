@@ -28,7 +28,7 @@ class PlanFormat(str, Enum):
 def plan(
     file: TopologyFileOption = None,
     format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `vtopo apply PLANFILE`.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the plan for `vtopo apply PLANFILE`.")] = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 0 when nothing changes, 2 when changes are pending, 1 on error.")
     ] = False,
