@@ -83,11 +83,8 @@ def pg_servers(request) -> servers.ServerSet:
 
 @pytest.fixture
 def pg_dbs(pg_servers) -> databases.PgDatabases:
-    dbs = databases.create_databases(pg_servers)
-    try:
+    with databases.fresh_databases(pg_servers) as dbs:
         yield dbs
-    finally:
-        databases.drop_databases(dbs, pg_servers)
 
 
 @pytest.fixture

@@ -151,10 +151,6 @@ def test_a_long_transaction_delays_an_online_replacement_but_does_not_fail_it(ap
     """CREATE INDEX CONCURRENTLY waits for every older transaction in the database. A read-only
     transaction open longer than --lock-timeout used to fail the build ("canceling statement due
     to lock timeout"): the build's waits block nobody, so only --index-timeout bounds them."""
-    import time
-
-    from integration.helpers import start_vtopo
-
     topo, pod1 = applied, applied.db("pod1")
     topo.collections["articles"]["index"] = {"method": "hnsw", "m": 12, "ef_construction": 32}
     topo.write()

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import string
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -25,7 +23,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from harness import databases, write_topology
+from harness import environment, fresh_databases, write_topology
 from integration.helpers import rows
 from vtopo.catalog.desired import FdwTarget, build_desired, reader_role
 from vtopo.catalog.model import Catalog
@@ -250,26 +248,6 @@ def test_hostile_files_get_one_clear_message(tmp_path, label, text, message):
 
 
 # --- applied: valid documents with hostile-but-legal names ----------------------------------------
-
-@contextmanager
-def fresh_databases(pg_servers):
-    dbs = databases.create_databases(pg_servers)
-    try:
-        yield dbs
-    finally:
-        databases.drop_databases(dbs, pg_servers)
-
-
-@contextmanager
-def environment(values: dict[str, str]):
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
-
 
 def relations(db) -> set[tuple[str, str, str]]:
     """(schema, name, relkind) of every table, view and foreign table outside the system schemas."""

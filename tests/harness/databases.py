@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -107,3 +108,15 @@ def drop_databases(dbs: PgDatabases, servers: ServerSet) -> None:
                     leftovers.append(f"{server.name}: role {role}: {error}".strip())
     if leftovers:
         raise RuntimeError("test cleanup could not drop roles:\n" + "\n".join(leftovers))
+
+
+@contextmanager
+def fresh_databases(servers: ServerSet) -> Iterator[PgDatabases]:
+    """Fresh databases for a test or a module, dropped on exit with every role created since
+    the session started. A module sharing one must not also use `pg_dbs`: the cleanup of
+    either would drop the roles of the other's topology."""
+    dbs = create_databases(servers)
+    try:
+        yield dbs
+    finally:
+        drop_databases(dbs, servers)

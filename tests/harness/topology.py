@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from .databases import PgDatabases
+from .databases import PgDatabases, fresh_databases
+from .servers import ServerSet
 
 
 def write_topology(
@@ -80,3 +84,38 @@ def edited_topology(base_yaml: str, changes: Mapping[str, Any] | None, file: str
         else:
             node[last] = value
     return parse_topology(yaml.safe_dump(data, sort_keys=False), file)
+
+
+@contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set a topology's variables for longer than one test (monkeypatch is function-scoped)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        yield
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A topology file applied to fresh databases, and the variables its references read."""
+
+    path: Path
+    dbs: PgDatabases
+    env: dict[str, str]
+
+
+@contextmanager
+def applied_topology(
+    servers: ServerSet, directory: Path, collections: Mapping[str, Any], *, prefix: str
+) -> Iterator[Applied]:
+    """Fresh databases with `collections` applied (the plan must then be empty), for a
+    module-scoped fixture; everything is dropped on exit (see fresh_databases)."""
+    from vtopo.pipeline import apply_topology
+
+    with fresh_databases(servers) as dbs, pytest.MonkeyPatch.context() as monkeypatch:
+        data, env = topology_for(dbs, prefix=prefix, collections=collections)
+        path = write_topology(Path(directory) / "topology.yaml", data, env=env, monkeypatch=monkeypatch)
+        monkeypatch.delenv("VTOPO_FILE", raising=False)
+        outcome = apply_topology(path, approve=lambda plan: True)
+        assert outcome.remaining is None or outcome.remaining.is_empty, outcome.remaining.summary()
+        yield Applied(path, dbs, env)

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 import yaml
 from harness import PgDatabase, PgDatabases, run_vtopo, topology_for, write_topology
-from harness import databases as harness_databases
 from psycopg import sql
 
 from vtopo.catalog.names import OPERATOR, reader_role_name, server_name
@@ -42,20 +40,6 @@ K = 10  # top-k of the searches in these tests
 
 
 # --- databases and topologies -----------------------------------------------------------------
-
-
-@contextmanager
-def fresh_databases(pg_servers) -> Iterator[PgDatabases]:
-    """What the `pg_dbs` fixture gives, for a module-scoped fixture (one load for many tests).
-
-    Only use it in modules where no test takes `pg_dbs`: its cleanup drops every role
-    created since the session started, including the ones of a module's topology.
-    """
-    dbs = harness_databases.create_databases(pg_servers)
-    try:
-        yield dbs
-    finally:
-        harness_databases.drop_databases(dbs, pg_servers)
 
 
 @dataclass
@@ -139,15 +123,6 @@ def topology_over(dbs: PgDatabases, directory: Path, collections: dict[str, Any]
     data, env = topology_for(dbs, prefix=prefix, collections=collections)
     path = write_topology(directory / "topology.yaml", data)
     return Wired(path, data, env, {key: getattr(dbs, attr) for key, attr in TEST_KEYS.items()})
-
-
-@contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    """Set the topology's variables for a module (monkeypatch is function-scoped)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        yield
 
 
 # The generated matrix: every measure x method x type, spread over both secondaries.

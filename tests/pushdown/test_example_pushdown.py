@@ -12,15 +12,14 @@ import re
 
 import psycopg
 import pytest
+from harness import environment, fresh_databases
 from psycopg import sql
 from pushdown_helpers import (
     K,
     as_role,
     connect_as,
-    environment,
     example_topology,
     explain,
-    fresh_databases,
     ids,
     load_rows,
     operator,
@@ -29,7 +28,6 @@ from pushdown_helpers import (
     role_settings,
     search_direct,
     search_sql,
-    set_role_setting,
     shorten,
     single_remote_sql,
     top_k_clause,

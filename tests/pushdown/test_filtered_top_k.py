@@ -15,14 +15,13 @@ that path here too, and a test proves it does.
 from __future__ import annotations
 
 import pytest
+from harness import environment, fresh_databases
 from psycopg import sql
 from pushdown_helpers import (
     K,
     connect_as,
     drop_fdw_connections,
-    environment,
     explain,
-    fresh_databases,
     load_rows,
     operator,
     query_vectors,

@@ -9,15 +9,14 @@ import re
 
 import psycopg
 import pytest
+from harness import environment, fresh_databases
 from psycopg import sql
 from pushdown_helpers import (
     K,
     as_role,
     connect_as,
-    environment,
     explain,
     failed,
-    fresh_databases,
     ids,
     load_rows,
     matrix_collections,
