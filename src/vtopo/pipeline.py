@@ -195,7 +195,7 @@ def _journal_for(plan: Plan, context: PlanContext) -> ApplyJournal:
     return ApplyJournal(
         primary,
         resolved.dsns[primary],
-        secrets=[*resolved.dsns.values(), *(target.password for target in resolved.fdw_targets.values())],
+        secrets=resolved.secrets(),
         topology=context.topology.name,
         environment=context.topology.environment,
         targets=plan.targets,

@@ -137,7 +137,7 @@ def test_no_command_ever_shows_a_password(secret_topo, tmp_path):
     # reason (which names the role, never the password).
     execute(topo.db("pod1"), sql.SQL("alter role vtopo_fdw_pod1 password {}").format(sql.Literal(WRONG_PASSWORD)))
     failed = t.run("query", "articles", "--vector", json.dumps([1] * 8), "--via", "primary", expect=1).stderr
-    assert "the primary could not log in to database 'pod1' through postgres_fdw" in failed
+    assert "the primary could not reach database 'pod1' through postgres_fdw" in failed
     assert 'password authentication failed for user "vtopo_fdw_pod1"' in failed
     t.run("check", expect=1)
     # The rotation to a new FDW password is refused by the primary, whose error quotes the

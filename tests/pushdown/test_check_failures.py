@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
+from harness import run_vtopo
 from psycopg import sql
 from pushdown_helpers import (
     explain,
@@ -164,3 +166,44 @@ def test_an_estimate_below_k_is_stale_and_analyze_fixes_it(wired):
     assert results["foreign table statistics"].detail == "re-analyzed: 60 rows (was 5)"
     assert results["top-k shipped"].passed is True, results["top-k shipped"]
     assert not [r for r in results.values() if r.passed is False], results
+
+
+def test_an_unreachable_secondary_is_the_one_failure_with_its_reason(loaded):
+    # The primary's foreign server points at a port where nothing listens: the statistics check
+    # fails with the connection's own reason, and the shipping checks, which would fail only
+    # for lack of statistics, are not judged.
+    with loaded.primary.connect() as conn:
+        conn.execute(sql.SQL("ALTER SERVER {} OPTIONS (SET port '1')").format(sql.Identifier(loaded.server("pod1"))))
+    results = assert_check_fails(loaded, "foreign table statistics", "the primary cannot reach pod1 through postgres_fdw",
+                                 "Connection refused")
+    assert failures(results) == ["foreign table statistics"]
+    shipping = [name for name in results if name.endswith("shipped")]
+    assert shipping and all(results[name].passed is None for name in shipping), results
+    assert all(results[name].detail == "not judged: the primary cannot reach pod1" for name in shipping)
+
+    loaded.apply()  # the plan puts the port back
+    assert failures(by_check(loaded.run_checks())) == []
+
+
+def test_apply_names_why_the_primary_cannot_reach_a_secondary(pg_dbs, tmp_path, monkeypatch):
+    # fdw.port points where nothing listens: the first use of the foreign server (ANALYZE after
+    # create) fails, and the error, the journal and `vtopo status` give the connection's reason.
+    topology = topology_over(pg_dbs, tmp_path, COLLECTIONS, prefix="PDU")
+    topology.data["databases"]["pod1"]["fdw"]["port"] = 1
+    topology.path.write_text(yaml.safe_dump(topology.data, sort_keys=False))
+    env = {**topology.env, "COLUMNS": "250"}
+    failed = run_vtopo("apply", "-f", str(topology.path), "--auto-approve", env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "could not connect to server" in failed.stderr and "Connection refused" in failed.stderr, failed.stderr
+    status = run_vtopo("status", "-f", str(topology.path), env=env)
+    assert "Connection refused" in status.stdout + status.stderr, status.stdout + status.stderr
+
+    # Fixed: apply updates the server, and its closing check analyzes the never-analyzed table.
+    del topology.data["databases"]["pod1"]["fdw"]["port"]
+    topology.path.write_text(yaml.safe_dump(topology.data, sort_keys=False))
+    fixed = run_vtopo("apply", "-f", str(topology.path), "--auto-approve", env=env)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "All checks passed." in fixed.stdout and "re-analyzed" in fixed.stdout, fixed.stdout
+    for name, value in topology.env.items():
+        monkeypatch.setenv(name, value)
+    assert failures(by_check(topology.run_checks())) == []

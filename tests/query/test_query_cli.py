@@ -125,7 +125,7 @@ def test_fdw_login_failure_names_the_reason_and_the_fix(topology, capsys):
         finally:
             conn.execute(sql.SQL(set_password).format(sql.Identifier(server), sql.Literal(right)))
     assert code == 1 and out == ""
-    assert "the primary could not log in to database 'pod1' through postgres_fdw" in err, err
+    assert "the primary could not reach database 'pod1' through postgres_fdw" in err, err
     assert "password authentication failed" in err
     assert "hint: check databases.pod1.fdw.password" in err
     assert wrong not in err and right not in err and "Traceback" not in err

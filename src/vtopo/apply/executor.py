@@ -19,7 +19,7 @@ import psycopg
 
 from vtopo.catalog.model import Catalog
 from vtopo.errors import DatabaseError, PlanError, VtopoError
-from vtopo.introspect.connection import scrub
+from vtopo.introspect.connection import scrub, server_message
 from vtopo.plan.model import Phase, Plan, Statement, Step
 from vtopo.render.statements import render_query
 from vtopo.render.steps import render_step
@@ -156,7 +156,7 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
     except (psycopg.Error, PlanError) as error:
         outcome.failed_step = current
         outcome.rolled_back = not committed
-        text = error.message if isinstance(error, PlanError) else (str(error).strip().splitlines() or [type(error).__name__])[0]
+        text = error.message if isinstance(error, PlanError) else server_message(error)
         if building:
             text += " (an interrupted concurrent build leaves an invalid index: the next apply drops and rebuilds it)"
         outcome.error = scrub(text, *secrets)

@@ -27,7 +27,7 @@ from psycopg.rows import dict_row
 from vtopo import __version__
 from vtopo.catalog.names import JOURNAL_TABLE, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError, VtopoError
-from vtopo.introspect.connection import connect, scrub
+from vtopo.introspect.connection import connect, scrub, server_message
 from vtopo.render.environment import templates_dir
 from vtopo.spec.secrets import Sensitive
 
@@ -47,11 +47,6 @@ def _run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = No
     with conn.cursor(row_factory=dict_row) as cursor:
         cursor.execute(journal_query(name), params or None)
         return cursor.fetchall() if cursor.description else []
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 class ApplyJournal:
@@ -102,7 +97,7 @@ class ApplyJournal:
                 action(conn)
         except (psycopg.Error, VtopoError) as error:
             self._failures += 1
-            text = error.message if isinstance(error, VtopoError) else _first_line(error)
+            text = error.message if isinstance(error, VtopoError) else server_message(error)
             problem = scrub(f"could not {what} in the apply journal ({JOURNAL} in database {self.database!r}): {text}", *self.secrets)
             if problem not in self.problems:
                 self.problems.append(problem)
@@ -193,7 +188,7 @@ def read_last_applies(
                 return None
             rows = _run(conn, "last", {"databases": list(databases)})
     except psycopg.Error as error:
-        raise DatabaseError(database, f"reading the apply journal failed: {scrub(_first_line(error), dsn, *secrets)}") from None
+        raise DatabaseError(database, f"reading the apply journal failed: {scrub(server_message(error), dsn, *secrets)}") from None
     entries = {}
     for row in rows:
         values = {key: _iso(value) for key, value in row.items()}

@@ -18,7 +18,7 @@ from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
 from vtopo.catalog import objects as o
-from vtopo.introspect.connection import connect, connection
+from vtopo.introspect.connection import connect, connection, scrub, server_message
 from vtopo.pipeline import PlanContext
 from vtopo.render.environment import templates_dir
 from vtopo.render.statements import render_query, render_sql
@@ -62,11 +62,20 @@ class _Prober:
     def record(self, collection: str, database: str, check: str, outcome: tuple[bool | None, str]) -> None:
         self.results.append(CheckResult(collection, database, check, outcome[0], outcome[1]))
 
-    def guarded(self, collection: str, database: str, check: str, run) -> None:
+    def guarded(self, collection: str, database: str, check: str, run) -> bool:
+        """Record run()'s outcome, or its error as a failure; True when the error was a failure
+        to connect (postgres_fdw could not reach the secondary)."""
         try:
             self.record(collection, database, check, run())
         except psycopg.Error as error:
-            self.record(collection, database, check, (False, f"query failed: {str(error).strip().splitlines()[0]}"))
+            message = scrub(server_message(error), *self.context.resolved.secrets())
+            unreachable = (getattr(error.diag, "sqlstate", None) or "").startswith("08")
+            if unreachable:
+                secondary = self.topology.collections[collection].database
+                message = f"the primary cannot reach {secondary} through postgres_fdw: {message}"
+            self.record(collection, database, check, (False, message if unreachable else f"query failed: {message}"))
+            return unreachable
+        return False
 
     def check_collection(self, name: str, spec: CollectionSpec) -> None:
         primary = self.topology.primary_name
@@ -76,7 +85,7 @@ class _Prober:
         fields = list(spec.metadata.items())
         if spec.database != primary:
             conn = self.conns[primary]
-            self.guarded(name, primary, "foreign table statistics", lambda: self.statistics(name, spec))
+            unreachable = self.guarded(name, primary, "foreign table statistics", lambda: self.statistics(name, spec))
             shipping = [("top-k shipped", lambda: shipped(
                 _explain(conn, "topk", {"query": query}, schema=schema, relation=relation, **common), "ORDER BY", "LIMIT"))]
             if fields:
@@ -91,7 +100,10 @@ class _Prober:
                          schema=schema, relation=relation, **common), "WHERE", "ORDER BY", "LIMIT")))
             for check, run in shipping:
                 rows = self.row_counts.get(name)
-                if rows == 0:
+                if unreachable:
+                    # Without statistics these would fail for a reason that is not theirs.
+                    self.record(name, primary, check, (None, f"not judged: the primary cannot reach {spec.database}"))
+                elif rows == 0:
                     # With no rows the planner has nothing to save by shipping: judge it once data is there.
                     self.record(name, primary, check, (None, "collection is empty; run vtopo check --analyze after loading"))
                 elif rows is not None and rows <= PROBE_LIMIT:
@@ -217,7 +229,8 @@ def run_checks(context: PlanContext, *, analyze: bool = False) -> list[CheckResu
             try:
                 prober.check_collection(name, spec)
             except psycopg.OperationalError as error:
-                raise DatabaseError(spec.database, f"check of {name} failed: {str(error).strip().splitlines()[0]}") from None
+                message = scrub(server_message(error), *context.resolved.secrets())
+                raise DatabaseError(spec.database, f"check of {name} failed: {message}") from None
         return prober.results
 
 
@@ -234,5 +247,6 @@ def refresh_statistics(resolved, collection: str) -> bool:
         try:
             conn.execute(render_sql(table, "analyze")[0])
         except psycopg.Error as error:
-            raise DatabaseError(primary, f"ANALYZE vtopo.{collection} failed: {str(error).strip().splitlines()[0]}") from None
+            message = scrub(server_message(error), *resolved.secrets())
+            raise DatabaseError(primary, f"ANALYZE vtopo.{collection} failed: {message}") from None
     return True

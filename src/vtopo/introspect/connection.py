@@ -42,6 +42,18 @@ def _sql_quoted_forms(value: str) -> set[str]:
     return {value.replace("'", "''"), literal[literal.index("'") + 1 : -1]}
 
 
+def server_message(error: BaseException) -> str:
+    """One line for people from a database error. postgres_fdw's failure to reach a secondary
+    says only 'could not connect to server "…"'; the reason is in its DETAIL, so add it.
+    Not scrubbed: callers scrub with the secrets they hold."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    diag = getattr(error, "diag", None)
+    sqlstate = getattr(diag, "sqlstate", None) or ""
+    detail = (getattr(diag, "message_detail", None) or "").strip() if sqlstate.startswith("08") else ""
+    return f"{first}: {' '.join(detail.split())}" if detail else first
+
+
 def masked_dsn(dsn: Sensitive) -> str:
     """The DSN as people may see it: every part but the password (shown as (sensitive))."""
     try:

@@ -25,7 +25,7 @@ from vtopo.render.statements import render_query
 from vtopo.spec.secrets import Sensitive
 
 from .classify import classify_indexes
-from .connection import connection
+from .connection import connection, scrub, server_message
 
 K = ObjectKind
 _TYPE_FROM_PG = {v: k for k, v in o.PG_TYPE_NAMES.items()}
@@ -102,7 +102,7 @@ def introspect_database(name: str, dsn: Sensitive, wanted: Wanted, statement_tim
             conn.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
             _read(conn, facts, wanted)
         except psycopg.Error as error:
-            raise DatabaseError(name, f"reading the catalog failed: {str(error).strip().splitlines()[0]}") from None
+            raise DatabaseError(name, f"reading the catalog failed: {scrub(server_message(error), dsn)}") from None
     return facts
 
 
@@ -243,4 +243,4 @@ def count_rows(name: str, dsn: Sensitive, collections: list[str]) -> dict[str, i
             with conn.cursor(row_factory=dict_row) as cursor:
                 return {row["name"]: row["rows"] for row in cursor.execute(query).fetchall()}
         except psycopg.Error as error:
-            raise DatabaseError(name, f"counting rows failed: {str(error).strip().splitlines()[0]}") from None
+            raise DatabaseError(name, f"counting rows failed: {scrub(server_message(error), dsn)}") from None

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from vtopo.errors import DatabaseError
-from vtopo.introspect.connection import connect, scrub
+from vtopo.introspect.connection import connect, scrub, server_message
 from vtopo.spec.resolve import ResolvedTopology
 
 from .target import Target
@@ -50,9 +50,7 @@ def database_errors(sessions: Sessions, target: Target) -> Iterator[None]:
 
 def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> DatabaseError:
     resolved = sessions.resolved
-    secrets = [*resolved.dsns.values(), *(t.password for t in resolved.fdw_targets.values())]
-    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    detail = scrub(first_line, *secrets)
+    detail = scrub(server_message(error), *resolved.secrets())
     apply_hint = f"run: vtopo plan -f {sessions.resolved.topology.source_path} (then vtopo apply)"
     if isinstance(error, pg_errors.UndefinedTable):
         what = "table" if not target.through_view else "view"
@@ -68,13 +66,11 @@ def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> Databa
             hint=apply_hint,
         )
     if isinstance(error, pg_errors.SqlclientUnableToEstablishSqlconnection) and target.through_view:
-        # postgres_fdw says only "could not connect to server"; the reason is in the detail.
-        reason = scrub((error.diag.message_detail or "").strip().replace("\n", " "), *secrets)
         secondary = target.spec.database
         return DatabaseError(
             target.database,
-            f"collection {target.collection!r}: the primary could not log in to database {secondary!r} "
-            f"through postgres_fdw: {reason or detail}",
+            f"collection {target.collection!r}: the primary could not reach database {secondary!r} "
+            f"through postgres_fdw: {detail}",
             hint=f"check databases.{secondary}.fdw.password and that {secondary} is reachable from the primary, "
             f"then: vtopo apply -f {resolved.topology.source_path}",
         )

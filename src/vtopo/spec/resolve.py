@@ -24,6 +24,10 @@ class ResolvedTopology:
     dsns: dict[str, Sensitive]
     fdw_targets: dict[str, FdwTarget]
 
+    def secrets(self) -> list[Sensitive | None]:
+        """Every resolved secret, for scrubbing text meant for people."""
+        return [*self.dsns.values(), *(target.password for target in self.fdw_targets.values())]
+
 
 def resolve_topology(topology: Topology, only: set[str] | None = None) -> ResolvedTopology:
     """Resolve every reference (or those of `only` databases); report all failures at once."""
