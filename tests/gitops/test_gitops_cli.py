@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 
@@ -60,6 +61,8 @@ def test_shell_completion_offers_commands_environments_and_targets(tmp_path):
     assert complete("vtopo plan -f t.yaml --env ", tmp_path) == ["staging", "prod"]
     assert complete("vtopo apply -f t.yaml --target ", tmp_path) == ["app", "pod", "docs"]
     assert complete("vtopo plan -f missing.yaml --env ", tmp_path) == []  # never fails while typing
-    script = subprocess.run([sys.executable, "-c", "from vtopo.cli import main; main()", "--show-completion", "bash"],
-                            capture_output=True, text=True, timeout=60)
+    # typer detects the shell from the parent processes: run it under bash, whatever runs pytest.
+    command = f"{shlex.quote(sys.executable)} -c 'from vtopo.cli import main; main()' --show-completion"
+    # (`; exit $?` keeps bash from exec-ing the command in its place.)
+    script = subprocess.run(["bash", "-c", command + "; exit $?"], capture_output=True, text=True, timeout=60)
     assert script.returncode == 0 and "_VTOPO_COMPLETE=complete_bash" in script.stdout

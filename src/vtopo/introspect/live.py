@@ -187,6 +187,8 @@ def _add_relation(facts: DatabaseFacts, row: dict[str, Any], known_roles: set[st
         obj = o.exposure_view(db, row["name"], columns=columns, fields=_fields(columns), version=(marker or {}).get("format", 0))
     elif row["schema"] == VTOPO_SCHEMA and row["kind"] == "f":
         obj = o.foreign_table(db, row["name"], server=row["server"] or "", columns=columns, options=_options(row["foreign_options"]))
+        # reltuples -1: never analyzed; postgres_fdw then keeps filtered searches on the primary.
+        obj = o.with_attrs(obj, analyzed=row["reltuples"] is not None and row["reltuples"] >= 0)
     elif row["schema"] == VTOPO_SCHEMA:
         # Something else (a table...) in vtopo's schema is not ours: never dropped, but if the
         # topology wants its view or foreign table at that name, the plan must stop (a conflict)

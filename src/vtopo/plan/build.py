@@ -65,6 +65,9 @@ def _steps_for_database(database: str, changes: list[Change], is_primary: bool) 
         if change.action is Action.replace and change.kind in INDEX_KINDS and not on_rebuilt(change, rebuilt_tables):
             steps.append(Step(database, main_phase, change, Part.online_replace, concurrently=True))
             continue
+        if change.kind is K.foreign_table and change.action is Action.update:
+            steps.append(Step(database, main_phase, change, Part.analyze))  # the one thing to update
+            continue
         part = Part.update if change.action is Action.update else Part.create
         concurrently = change.kind in INDEX_KINDS and not on_rebuilt(change, rebuilt_tables)
         steps.append(Step(database, main_phase, change, part, concurrently=concurrently))
