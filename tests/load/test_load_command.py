@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import random
+import string
 
 import pytest
 from harness import run_vtopo
@@ -185,3 +187,16 @@ def test_the_command(empty, tmp_path):
     assert "bad.jsonl:1: the vector has 2 values" in failed.stderr and "Traceback" not in failed.stderr
     for secret in empty.env.values():
         assert secret not in done.stderr + failed.stderr
+
+
+def test_a_value_too_large_to_index_says_what_to_fix(empty, tmp_path):
+    # An id of 9,000 random characters cannot go into the primary key's btree: the database
+    # refuses it, and re-running the same file would not help, so the hint says what to fix.
+    generator = random.Random(4)
+    huge = "".join(generator.choice(string.ascii_letters + string.digits) for _ in range(9000))
+    path = write_jsonl(tmp_path / "v.jsonl", records(3) + [{"id": huge, "vector": [1, 0, 0, 0], "metadata": {}}])
+    with pytest.raises(LoadError) as raised:
+        load(empty, "docs", path)
+    assert "index row requires" in raised.value.message
+    assert "too large to index" in raised.value.hint and "re-run the same command" not in raised.value.hint
+    assert huge not in raised.value.message + raised.value.hint

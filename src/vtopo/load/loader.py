@@ -126,6 +126,21 @@ def _bad_records(problems: list[str], source: Source, target: Target) -> LoadErr
     )
 
 
+# SQLSTATE classes of failures a plain re-run can get past: connection, transaction rollback
+# (serialization, deadlock), insufficient resources, operator intervention (shutdown, cancel).
+_TRANSIENT = ("08", "40", "53", "57")
+
+
+def _hint_after(error: psycopg.Error, resume: str) -> str:
+    sqlstate = error.sqlstate or ""
+    if sqlstate.startswith(_TRANSIENT):
+        return resume
+    if sqlstate == "54000":  # program_limit_exceeded: "index row requires N bytes"
+        return ("a row holds a value too large to index (an id, or a metadata value under an index, of more than "
+                "about 2,700 bytes): shorten it in the file, then re-run (rows already written are not duplicated)")
+    return "the database refused a row of the file: fix the file, then re-run (rows already written are not duplicated)"
+
+
 def _write(sessions: Sessions, staging: Staging, target: Target, batch_size: int, progress: LoadProgress | None) -> None:
     if not staging.rows:
         return
@@ -147,7 +162,8 @@ def _write(sessions: Sessions, staging: Staging, target: Target, batch_size: int
         staging.drop()
     except psycopg.Error as error:
         cause = describe(error, sessions, target)
-        raise LoadError(f"{cause.message}\nwriting stopped after {written} of {staging.rows} rows", hint=resume) from None
+        raise LoadError(f"{cause.message}\nwriting stopped after {written} of {staging.rows} rows",
+                        hint=_hint_after(error, resume)) from None
     except KeyboardInterrupt:
         raise LoadInterrupted(f"interrupted after writing {written} of {staging.rows} rows into {target.collection!r}",
                               hint=resume) from None
