@@ -18,7 +18,7 @@ from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
 from vtopo.catalog import objects as o
-from vtopo.introspect.connection import connect, connection, scrub, server_message
+from vtopo.introspect.connection import connect, connection, connection_failed, scrub, server_message
 from vtopo.pipeline import PlanContext
 from vtopo.render.environment import templates_dir
 from vtopo.render.statements import render_query, render_sql
@@ -69,7 +69,7 @@ class _Prober:
             self.record(collection, database, check, run())
         except psycopg.Error as error:
             message = scrub(server_message(error), *self.context.resolved.secrets())
-            unreachable = (getattr(error.diag, "sqlstate", None) or "").startswith("08")
+            unreachable = connection_failed(error)
             if unreachable:
                 secondary = self.topology.collections[collection].database
                 message = f"the primary cannot reach {secondary} through postgres_fdw: {message}"

@@ -42,6 +42,11 @@ def _sql_quoted_forms(value: str) -> set[str]:
     return {value.replace("'", "''"), literal[literal.index("'") + 1 : -1]}
 
 
+def connection_failed(error: BaseException) -> bool:
+    """SQLSTATE class 08: a connection failed (from the server: postgres_fdw's to a secondary)."""
+    return (getattr(error, "sqlstate", None) or "").startswith("08")
+
+
 def server_message(error: BaseException) -> str:
     """One line for people from a database error. postgres_fdw's failure to reach a secondary
     says only 'could not connect to server "…"'; the reason is in its DETAIL, so add it.
@@ -49,8 +54,7 @@ def server_message(error: BaseException) -> str:
     text = str(error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
     diag = getattr(error, "diag", None)
-    sqlstate = getattr(diag, "sqlstate", None) or ""
-    detail = (getattr(diag, "message_detail", None) or "").strip() if sqlstate.startswith("08") else ""
+    detail = (getattr(diag, "message_detail", None) or "").strip() if connection_failed(error) else ""
     return f"{first}: {' '.join(detail.split())}" if detail else first
 
 
