@@ -69,7 +69,7 @@ def masked_dsn(dsn: Sensitive) -> str:
 
 def describe_connection_error(error: Exception, dsn: Sensitive) -> tuple[str, str | None]:
     """A short message and hint for a failed connection; never contains the DSN's password."""
-    message = scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__, dsn)
+    message = scrub(server_message(error), dsn)
     lowered = message.lower()
     if "password authentication failed" in lowered:
         hint = "check the password in the DSN's secret reference"
