@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from vtopo.catalog.names import OPERATOR
-from vtopo.introspect.connection import connection
+from vtopo.db.connection import connection
 from vtopo.pipeline import ApplyOptions, apply_topology, make_plan
 from vtopo.plan.model import Plan
 from vtopo.render.statements import render_query

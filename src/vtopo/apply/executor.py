@@ -19,7 +19,7 @@ import psycopg
 
 from vtopo.catalog.model import Catalog
 from vtopo.errors import DatabaseError, PlanError, VtopoError
-from vtopo.introspect.connection import scrub, server_message
+from vtopo.db.connection import scrub, server_message
 from vtopo.plan.model import Phase, Plan, Statement, Step
 from vtopo.render.statements import render_query
 from vtopo.render.steps import render_step

@@ -18,17 +18,15 @@ import socket
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Iterable
 
 import psycopg
-from psycopg.rows import dict_row
 
 from vtopo import __version__
 from vtopo.catalog.names import JOURNAL_TABLE, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError, VtopoError
-from vtopo.introspect.connection import connect, scrub, server_message
-from vtopo.render.environment import templates_dir
+from vtopo.db.connection import connect, scrub, server_message
+from vtopo.db.queries import fetch_all
 from vtopo.spec.secrets import Sensitive
 
 JOURNAL = f"{VTOPO_SCHEMA}.{JOURNAL_TABLE}"
@@ -38,15 +36,8 @@ KEEP_PER_DATABASE = 50  # older entries are pruned when an apply starts
 STATUSES = ("not started", "running", "applied", "partial", "failed")
 
 
-@lru_cache(maxsize=None)
-def journal_query(name: str) -> str:
-    return (templates_dir() / "journal" / f"{name}.sql").read_text()
-
-
 def _run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(journal_query(name), params or None)
-        return cursor.fetchall() if cursor.description else []
+    return fetch_all(conn, f"journal/{name}", params)
 
 
 class ApplyJournal:

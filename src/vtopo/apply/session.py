@@ -6,30 +6,21 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from vtopo.errors import DatabaseError, PlanError
-from vtopo.introspect.connection import connect
-from vtopo.render.environment import templates_dir
+from vtopo.db.connection import connect
+from vtopo.db.queries import fetch_all
 from vtopo.spec.secrets import Sensitive
 
 # Advisory lock key: "vtop" split over the two int4 halves pg_try_advisory_lock(int, int) takes.
 LOCK_KEY = {"classid": 0x7674, "objid": 0x6F70}
 
 
-@lru_cache(maxsize=None)
-def apply_query(name: str) -> str:
-    return (templates_dir() / "apply" / f"{name}.sql").read_text()
-
-
 def run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(apply_query(name), params or {})
-        return cursor.fetchall() if cursor.description else []
+    return fetch_all(conn, f"apply/{name}", params)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
 from vtopo.catalog import objects as o
-from vtopo.introspect.connection import connect, connection, connection_failed, scrub, server_message
+from vtopo.db.connection import connect, connection, connection_failed, scrub, server_message
 from vtopo.pipeline import PlanContext
-from vtopo.render.environment import templates_dir
+from vtopo.db.queries import fetch_all, query_text
 from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec
 from vtopo.spec.names import split_qualified
@@ -43,7 +43,7 @@ SAMPLE_FIELD_VALUES = {
 def _explain(conn: psycopg.Connection, template: str, params: dict[str, Any], *, force_index: bool = False, **context: Any) -> Any:
     with conn.transaction():
         if force_index:
-            conn.execute((templates_dir() / "check" / "force_index.sql").read_text())
+            conn.execute(query_text("check/force_index"))
         row = conn.execute(render_query(f"check/{template}.sql.j2", **context), params).fetchone()
     plan = row[0]
     return json.loads(plan) if isinstance(plan, str) else plan
@@ -208,9 +208,7 @@ def _pg_type(field_type: str) -> str:
 
 
 def _rows(conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cursor:
-        cursor.execute((templates_dir() / "check" / f"{name}.sql").read_text())
-        return cursor.fetchall()
+    return fetch_all(conn, f"check/{name}")
 
 
 def run_checks(context: PlanContext, *, analyze: bool = False) -> list[CheckResult]:

@@ -10,7 +10,7 @@ import typer
 
 from vtopo import __version__
 from vtopo.apply.journal import JOURNAL, JournalEntry, read_last_applies
-from vtopo.introspect.connection import masked_dsn
+from vtopo.db.connection import masked_dsn
 from vtopo.spec.loader import load_topology
 from vtopo.spec.resolve import resolve_topology
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -20,12 +19,12 @@ from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import JOURNAL_TABLE, MARKER, READER_SETTING, VECS_SCHEMA, VTOPO_SCHEMA
 from vtopo.catalog.scram import UNREADABLE
 from vtopo.errors import DatabaseError
-from vtopo.render.environment import templates_dir
+from vtopo.db.queries import fetch_all
 from vtopo.render.statements import render_query
 from vtopo.spec.secrets import Sensitive
 
 from .classify import classify_indexes
-from .connection import connection, scrub, server_message
+from vtopo.db.connection import connection, scrub, server_message
 
 K = ObjectKind
 _TYPE_FROM_PG = {v: k for k, v in o.PG_TYPE_NAMES.items()}
@@ -65,16 +64,9 @@ class DatabaseFacts:
     queries: int = 0
 
 
-@lru_cache(maxsize=None)
-def query_text(name: str) -> str:
-    return (templates_dir() / "introspect" / f"{name}.sql").read_text()
-
-
 def _run(conn: psycopg.Connection, facts: DatabaseFacts, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     facts.queries += 1
-    with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(query_text(name), params or {})
-        return cursor.fetchall()
+    return fetch_all(conn, f"introspect/{name}", params)
 
 
 def _marker(comment: str | None) -> dict[str, Any] | None:

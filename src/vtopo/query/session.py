@@ -15,7 +15,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from vtopo.errors import DatabaseError
-from vtopo.introspect.connection import connect, scrub, server_message
+from vtopo.db.connection import connect, scrub, server_message
 from vtopo.spec.resolve import ResolvedTopology
 
 from .target import Target

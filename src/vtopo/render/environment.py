@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -20,6 +19,7 @@ from markupsafe import Markup
 from psycopg import sql
 
 from vtopo.catalog.names import READER_SETTING
+from vtopo.resources import templates_dir
 from vtopo.spec.secrets import MASK, Sensitive
 
 
@@ -144,14 +144,6 @@ class _SqlCodeGenerator(CodeGenerator):
 class _SqlEnvironment(jinja2.Environment):
     code_generator_class = _SqlCodeGenerator
     sql_concat = staticmethod(sql_concat)
-
-
-def templates_dir() -> Path:
-    """templates/ ships inside the wheel as vtopo/templates; in a source tree it sits at the repo root."""
-    packaged = Path(__file__).resolve().parent.parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "templates"
 
 
 @lru_cache(maxsize=1)

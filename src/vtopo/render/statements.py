@@ -46,7 +46,7 @@ def render_sql(
     reveal: bool = False,
 ) -> list[str]:
     """Statements for `action` on `obj` (masked unless reveal)."""
-    template = environment().get_template(f"{obj.kind.value}/{action}.sql.j2")
+    template = environment().get_template(f"ddl/{obj.kind.value}/{action}.sql.j2")
     text = template.render(_context(obj, old, concurrently, reveal))
     return [part.strip() for part in text.split(STATEMENT_SEPARATOR) if part.strip()]
 
@@ -55,12 +55,12 @@ def has_template(kind: ObjectKind, action: str) -> bool:
     from jinja2 import TemplateNotFound
 
     try:
-        environment().get_template(f"{kind.value}/{action}.sql.j2")
+        environment().get_template(f"ddl/{kind.value}/{action}.sql.j2")
     except TemplateNotFound:
         return False
     return True
 
 
 def render_query(template: str, **context: Any) -> str:
-    """A query with placeholders (%s / %(name)s) whose values travel as parameters."""
-    return environment().get_template(template).render(context).strip()
+    """`templates/queries/<template>`: a query with placeholders (%s / %(name)s) whose values travel as parameters."""
+    return environment().get_template(f"queries/{template}").render(context).strip()

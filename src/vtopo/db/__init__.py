@@ -1,0 +1,1 @@
+"""Database plumbing: connections with secret-free errors, and named query files."""
