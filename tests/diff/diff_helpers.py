@@ -16,7 +16,7 @@ from typing import Any
 from vtopo.catalog import objects as o
 from vtopo.catalog.desired import FdwTarget, build_desired
 from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind, key_of
-from vtopo.plan.model import Change
+from vtopo.catalog.changes import Change
 from harness.topology import edited_topology
 from vtopo.spec import Sensitive, Topology
 

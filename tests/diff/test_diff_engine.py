@@ -20,7 +20,7 @@ from vtopo.catalog import objects as o
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.diff.engine import diff_catalogs
 from vtopo.errors import PlanError
-from vtopo.plan.model import Action
+from vtopo.catalog.changes import Action
 
 K = ObjectKind
 

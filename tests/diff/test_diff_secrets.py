@@ -9,7 +9,7 @@ from vtopo.catalog import objects as o
 from vtopo.catalog.model import ObjectKind, key_of
 from vtopo.catalog.scram import UNREADABLE, SecretState, compare_password
 from vtopo.diff.engine import diff_catalogs
-from vtopo.plan.model import Action
+from vtopo.catalog.changes import Action
 from vtopo.spec.secrets import Sensitive
 
 K = ObjectKind

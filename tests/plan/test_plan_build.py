@@ -8,7 +8,8 @@ from plan_helpers import HUB, SHARD_A, SHARD_B, catalog_of, make_plan, only_step
 from vtopo.catalog import objects as o
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.plan.build import PHASE_ORDER
-from vtopo.plan.model import Action, HazardKind, Part, Phase, Plan
+from vtopo.plan.model import Part, Phase, Plan
+from vtopo.catalog.changes import Action, HazardKind
 
 K = ObjectKind
 

@@ -10,7 +10,8 @@ from plan_helpers import HUB, PASSWORDS, SHARD_A, SHARD_B, catalog_of, make_plan
 from vtopo.catalog.model import ObjectKind
 from vtopo.errors import PlanError
 from vtopo.plan.document import plan_document, plan_from_document, read_plan, write_plan
-from vtopo.plan.model import Action, Plan
+from vtopo.plan.model import Plan
+from vtopo.catalog.changes import Action
 from vtopo.render.steps import render_step
 
 K = ObjectKind

@@ -19,7 +19,8 @@ from query_support import vecs_url
 import vtopo
 from vtopo.catalog.model import ObjectKind
 from vtopo.pipeline import apply_topology, make_plan
-from vtopo.plan.model import Action, Part
+from vtopo.plan.model import Part
+from vtopo.catalog.changes import Action
 
 ROWS = [
     (f"p{i}", [1.0 + i, (i % 5) / 5, -(i % 3)], {"n": i, "kind": ["memo", "essay", "poem"][i % 3],

@@ -14,7 +14,8 @@ from golden_files import GOLDEN_DIR, assert_golden, updating_golden
 
 from vtopo.catalog import objects as o
 from vtopo.catalog.model import CatalogObject, ObjectKind
-from vtopo.plan.model import Action, Change, Part, Phase, Statement, Step
+from vtopo.plan.model import Part, Phase, Statement, Step
+from vtopo.catalog.changes import Action, Change
 from vtopo.render.statements import has_template, render_sql
 from vtopo.render.steps import render_step
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vtopo.catalog.model import Catalog, CatalogObject, Key
 from vtopo.errors import PlanError
-from vtopo.plan.model import Action, Change
+from vtopo.catalog.changes import Action, Change
 
 from .rules import rule_for
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from vtopo.catalog.model import CatalogObject, ObjectKind
 from vtopo.catalog.scram import SecretState, compare_password
 
-from vtopo.plan.model import Action
+from vtopo.catalog.changes import Action
 
 K = ObjectKind
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from vtopo.catalog.model import Catalog, CatalogObject, Key
 from vtopo.diff.rules import rule_for
-from vtopo.plan.model import Action, Plan
+from vtopo.plan.model import Plan
+from vtopo.catalog.changes import Action
 
 from .build import build_graph
 from .model import Graph, Mode, Status

@@ -17,7 +17,8 @@ from vtopo.catalog.names import gin_index_name, metadata_index_name, vector_inde
 from vtopo.render.steps import INDEX_KINDS, render_step
 
 from .hazards import attach_hazards
-from .model import Action, Change, Part, Phase, Plan, Step
+from .model import Part, Phase, Plan, Step
+from vtopo.catalog.changes import Action, Change
 
 K = ObjectKind
 

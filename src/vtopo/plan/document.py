@@ -15,7 +15,8 @@ from vtopo import __version__
 from vtopo.catalog.model import CatalogObject, ObjectKind, canonical_json
 from vtopo.errors import PlanError
 
-from .model import Action, Change, Hazard, HazardKind, Part, Phase, Plan, Statement, Step
+from .model import Part, Phase, Plan, Statement, Step
+from vtopo.catalog.changes import Action, Change, Hazard, HazardKind
 
 FORMAT_VERSION = 1
 DOCUMENT_KIND = "vtopo-plan"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vtopo.catalog.model import ObjectKind
 
-from .model import Action, Change, Hazard, HazardKind
+from vtopo.catalog.changes import Action, Change, Hazard, HazardKind
 
 K = ObjectKind
 

@@ -11,7 +11,8 @@ import re
 
 from vtopo.graph import plan_graph
 from vtopo.graph.mermaid import render_mermaid
-from vtopo.plan.model import Action, Plan
+from vtopo.plan.model import Plan
+from vtopo.catalog.changes import Action
 
 from .text import summary_line
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from vtopo.plan.model import Action, Change, Plan
+from vtopo.plan.model import Plan
+from vtopo.catalog.changes import Action, Change
 
 STYLE = {Action.create: "green", Action.update: "yellow", Action.replace: "magenta", Action.delete: "red"}
 
