@@ -36,7 +36,7 @@ import yaml
 
 from vtopo.local.cluster import LocalCluster
 from vtopo.local.embedded import ServerOptions
-from vtopo.pipeline import ApplyOptions, apply_topology
+from vtopo.operations import ApplyOptions, apply_topology
 
 YEARS = 25  # a random year of 25: a year matches 4% of the rows, independent of the clusters
 CLUSTERS = 100

@@ -28,7 +28,7 @@ import yaml
 
 from vtopo.local.cluster import LocalCluster
 from vtopo.local.embedded import ServerOptions
-from vtopo.pipeline import apply_topology
+from vtopo.operations import apply_topology
 
 SERVER = "bench_load"
 # Runs in a fresh interpreter: load the file, report timings and this process's peak RSS.

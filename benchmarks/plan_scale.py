@@ -6,7 +6,8 @@ through the primary, with a promoted, indexed metadata field), then measures:
 
 - catalog queries per database for a plan (must not grow with N: compared with N/10),
 - first apply: wall time and statements per database,
-- no-op plan and no-op apply wall time.
+- no-op plan and no-op apply wall time, in process and (plan) as a `vtopo plan` subprocess,
+- CLI start-up: `vtopo --help` and `vtopo validate` wall time (subprocess, end to end).
 
 Usage: python benchmarks/plan_scale.py [--collections 300] [--keep]
 """
@@ -16,6 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,9 +29,29 @@ import yaml
 
 from vtopo.local.cluster import LocalCluster
 from vtopo.local.embedded import ServerOptions
-from vtopo.pipeline import ApplyOptions, apply_topology, make_plan
+from vtopo.operations.apply import ApplyOptions, apply_topology
+from vtopo.operations.plan import make_plan
 
 DATABASES = ("bench_primary", "bench_left", "bench_right")
+EXAMPLE = Path(__file__).resolve().parents[1] / "topology.example.yaml"
+STARTUP_TARGET_S = 0.25  # `vtopo --help` and `vtopo validate` (issue 11)
+
+
+def vtopo_command() -> list[str]:
+    """The installed `vtopo` script beside this Python, else the same entry point through -c."""
+    script = Path(sys.executable).with_name("vtopo")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from vtopo.cli import main; main()"]
+
+
+def cli_seconds(*args: str, runs: int = 5, expect: int = 0) -> tuple[float, float]:
+    """Median and best wall time of `vtopo ARGS` as a user runs it (a new process each time)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run([*vtopo_command(), *args], capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        assert done.returncode == expect, f"vtopo {' '.join(args)} exited {done.returncode}: {done.stderr}"
+    return statistics.median(times), min(times)
 
 
 def write_topology(path: Path, per_database: int) -> None:
@@ -73,6 +97,9 @@ def measure(topology_path: Path, label: str) -> dict:
     (noop_plan, noop_context), noop_plan_seconds = timed(lambda: make_plan(topology_path))
     assert noop_plan.is_empty, f"{label}: plan after apply is not empty: {noop_plan.summary()}"
     _, noop_apply_seconds = timed(lambda: apply_topology(topology_path, approve=lambda p: True, options=ApplyOptions(verify=False)))
+    # End to end: start-up, file, every catalog read, the rendered plan; 0 = no changes.
+    noop_plan_cli_seconds, _ = cli_seconds("plan", "-f", str(topology_path), "--detailed-exitcode", runs=3)
+    validate_seconds, _ = cli_seconds("validate", "-f", str(topology_path), runs=3)
     return {
         "label": label,
         "changes": len(plan.changes),
@@ -83,6 +110,8 @@ def measure(topology_path: Path, label: str) -> dict:
         "apply_s": apply_seconds,
         "noop_plan_s": noop_plan_seconds,
         "noop_apply_s": noop_apply_seconds,
+        "noop_plan_cli_s": noop_plan_cli_seconds,
+        "validate_s": validate_seconds,
     }
 
 
@@ -114,7 +143,11 @@ def main() -> None:
             write_topology(topology_path, per_database)
             print(f"measuring {per_database} collections per database…", flush=True)
             results.append(measure(topology_path, f"{len(DATABASES)} × {per_database}"))
-        report(results)
+        startup = {
+            "vtopo --help": cli_seconds("--help", runs=10),
+            f"vtopo validate -f {EXAMPLE.name}": cli_seconds("validate", "-f", str(EXAMPLE), runs=10),
+        }
+        report(results, startup)
     finally:
         cluster.down(purge=not args.keep)
         if not args.keep:
@@ -125,14 +158,23 @@ def _dsn_variable(database: str) -> str:
     return "BENCH_PRIMARY_DSN" if database == DATABASES[0] else f"{database.upper()}_DSN"
 
 
-def report(results: list[dict]) -> None:
+def report(results: list[dict], startup: dict[str, tuple[float, float]]) -> None:
     print()
-    print(f"{'topology':<12} {'changes':>8} {'plan s':>8} {'apply s':>8} {'no-op plan s':>13} {'no-op apply s':>14}")
+    print("in process (operations) and, for the no-op plan and validate, `vtopo` as a subprocess:")
+    print(
+        f"{'topology':<12} {'changes':>8} {'plan s':>8} {'apply s':>8} {'no-op plan s':>13} {'no-op apply s':>14}"
+        f" {'CLI no-op plan s':>17} {'CLI validate s':>15}"
+    )
     for r in results:
         print(
             f"{r['label']:<12} {r['changes']:>8} {r['plan_s']:>8.2f} {r['apply_s']:>8.2f} "
-            f"{r['noop_plan_s']:>13.2f} {r['noop_apply_s']:>14.2f}"
+            f"{r['noop_plan_s']:>13.2f} {r['noop_apply_s']:>14.2f} {r['noop_plan_cli_s']:>17.2f} {r['validate_s']:>15.2f}"
         )
+    print()
+    print(f"{'CLI start-up (subprocess, 10 runs)':<46} {'median s':>9} {'best s':>7}  target")
+    for label, (median, best) in startup.items():
+        verdict = "ok" if median <= STARTUP_TARGET_S else "SLOW"
+        print(f"{label:<46} {median:>9.3f} {best:>7.3f}  <= {STARTUP_TARGET_S} s {verdict}")
     print()
     print("catalog queries per database (plan) and statements per database (first apply):")
     for r in results:

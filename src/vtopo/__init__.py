@@ -1,11 +1,6 @@
 """vtopo: declarative PostgreSQL + pgvector vector topologies."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("vtopo")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+from vtopo.version import __version__
 
 __all__ = ["__version__", "connect"]
 

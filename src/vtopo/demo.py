@@ -17,7 +17,8 @@ from typing import Callable
 
 from vtopo.catalog.names import OPERATOR
 from vtopo.db.connection import connection
-from vtopo.pipeline import ApplyOptions, apply_topology, make_plan
+from vtopo.operations.apply import ApplyOptions, apply_topology
+from vtopo.operations.plan import make_plan
 from vtopo.plan.model import Plan
 from vtopo.render.statements import render_query
 from vtopo.spec.loader import load_topology

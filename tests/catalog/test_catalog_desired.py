@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
-from vtopo.catalog import objects as o
-from vtopo.catalog.desired import FdwTarget, build_desired
+from vtopo import kinds
+from vtopo.desired.build import build_desired
+from vtopo.spec.resolve import FdwTarget
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.spec import Sensitive, parse_topology
 
@@ -125,12 +126,12 @@ def test_offline_desired_state_has_no_password_and_no_address():
 
 def test_a_catalog_refuses_two_objects_with_one_identity():
     catalog = Catalog()
-    catalog.add(o.schema("core", "vecs"))
+    catalog.add(kinds.schema.new("core", "vecs"))
     with pytest.raises(ValueError, match="duplicate"):
-        catalog.add(o.schema("core", "vecs"))
+        catalog.add(kinds.schema.new("core", "vecs"))
 
 
 def test_specs_compare_independently_of_key_order():
-    first = o.foreign_server("core", "s", remote_database="reef", options={"a": "1", "b": "2"})
-    second = o.foreign_server("core", "s", remote_database="reef", options={"b": "2", "a": "1"})
+    first = kinds.foreign_server.new("core", "s", remote_database="reef", options={"a": "1", "b": "2"})
+    second = kinds.foreign_server.new("core", "s", remote_database="reef", options={"b": "2", "a": "1"})
     assert first.spec == second.spec

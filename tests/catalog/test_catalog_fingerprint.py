@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from vtopo.catalog import objects as o
+from vtopo import kinds
+from vtopo.catalog.columns import view_columns
 from vtopo.catalog.model import Catalog, ObjectKind, fingerprint, key_of
 from vtopo.spec.secrets import Sensitive
 
@@ -17,22 +18,22 @@ DB = "shard_q"
 def sample_objects() -> list:
     """One database's worth of objects, built with the catalog constructors."""
     fields = {"band": "text"}
-    columns = o.view_columns("vector", 3, fields)
-    view = o.exposure_view(DB, "quasars", columns=columns, fields=fields)
+    columns = view_columns("vector", 3, fields)
+    view = kinds.exposure_view.new(DB, "quasars", columns=columns, fields=fields)
     return [
-        o.extension(DB, "vector", version="0.8.0"),
-        o.schema(DB, "vecs"),
-        o.schema(DB, "vtopo"),
-        o.role(DB, "vtopo_fdw_shard_q", login=True, purpose="reader", password=Sensitive("pw-one")),
-        o.role_setting(DB, "vtopo_fdw_shard_q", "hnsw.ef_search", "80"),
-        o.collection(DB, "quasars", dimension=3, vector_type="vector", rows=10),
-        o.vector_index(
+        kinds.extension.new(DB, "vector", version="0.8.0"),
+        kinds.schema.new(DB, "vecs"),
+        kinds.schema.new(DB, "vtopo"),
+        kinds.role.new(DB, "vtopo_fdw_shard_q", login=True, purpose="reader", password=Sensitive("pw-one")),
+        kinds.role_setting.new(DB, "vtopo_fdw_shard_q", "hnsw.ef_search", "80"),
+        kinds.collection.new(DB, "quasars", dimension=3, vector_type="vector", rows=10),
+        kinds.vector_index.new(
             DB, "quasars", method="hnsw", opclass="vector_cosine_ops", params={"m": 16, "ef_construction": 64},
             index_name="ix_vector_cosine_ops_hnsw_m16_efc64_abcdef0",
         ),
-        o.metadata_index(DB, "quasars", "band", field_type="text", index_name="vtopo_md_quasars_band"),
+        kinds.metadata_index.new(DB, "quasars", "band", field_type="text", index_name="vtopo_md_quasars_band"),
         view,
-        o.grant(DB, "SELECT", view.key, target=["vtopo", "quasars"], role_name="vtopo_fdw_shard_q"),
+        kinds.grant.new(DB, "SELECT", view.key, target=["vtopo", "quasars"], role_name="vtopo_fdw_shard_q"),
     ]
 
 
@@ -62,10 +63,10 @@ def changed(objects: list, kind: ObjectKind, name: str, change) -> list:
 @pytest.mark.parametrize(
     "kind, name, change",
     [
-        (K.collection, "quasars", lambda obj: o.with_spec(obj, dimension=4)),
-        (K.vector_index, "quasars", lambda obj: o.with_spec(obj, params={"m": 32, "ef_construction": 64})),
-        (K.vector_index, "quasars", lambda obj: o.with_spec(obj, valid=False)),
-        (K.role_setting, "vtopo_fdw_shard_q:hnsw.ef_search", lambda obj: o.with_spec(obj, value="100")),
+        (K.collection, "quasars", lambda obj: obj.with_spec(dimension=4)),
+        (K.vector_index, "quasars", lambda obj: obj.with_spec(params={"m": 32, "ef_construction": 64})),
+        (K.vector_index, "quasars", lambda obj: obj.with_spec(valid=False)),
+        (K.role_setting, "vtopo_fdw_shard_q:hnsw.ef_search", lambda obj: obj.with_spec(value="100")),
     ],
     ids=["dimension", "index-params", "index-validity", "setting-value"],
 )
@@ -77,15 +78,15 @@ def test_fingerprint_changes_when_a_spec_changes(kind, name, change):
 def test_fingerprint_changes_when_an_object_appears_or_disappears():
     objects = sample_objects()
     assert fingerprint(objects[:-1]) != fingerprint(objects)
-    assert fingerprint([*objects, o.schema(DB, "scratch")]) != fingerprint(objects)
+    assert fingerprint([*objects, kinds.schema.new(DB, "scratch")]) != fingerprint(objects)
 
 
 def test_fingerprint_ignores_attrs_and_secrets():
     """Row estimates drift and secrets must never enter a plan file, even hashed."""
     objects = sample_objects()
-    drifted = changed(objects, K.collection, "quasars", lambda obj: o.with_attrs(obj, rows_estimate=99_999))
+    drifted = changed(objects, K.collection, "quasars", lambda obj: obj.with_attrs(rows_estimate=99_999))
     other_password = [
-        o.role(DB, obj.name, login=True, purpose="reader", password=Sensitive("pw-two")) if obj.kind is K.role else obj
+        kinds.role.new(DB, obj.name, login=True, purpose="reader", password=Sensitive("pw-two")) if obj.kind is K.role else obj
         for obj in objects
     ]
     assert fingerprint(drifted) == fingerprint(objects)

@@ -6,14 +6,8 @@ import re
 
 import pytest
 
-from vtopo.catalog.names import (
-    bounded_name,
-    gin_index_name,
-    metadata_index_name,
-    reader_role_name,
-    server_name,
-    vector_index_name,
-)
+from vtopo.catalog.names import gin_index_name, metadata_index_name, vector_index_name
+from vtopo.spec.names import bounded_name, reader_role_name, server_name
 
 MAX_BYTES = 63
 HNSW_PATTERN = re.compile(r"ix_(?P<ops>[a-z0-9_]+_ops)_hnsw_m(?P<m>\d+)_efc(?P<efc>\d+)_(?P<suffix>[0-9a-f]{7})")

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from vtopo.catalog.desired import reader_settings
+from vtopo.desired.settings import reader_settings
 from vtopo.spec import parse_topology
 
 BASE = """

@@ -13,8 +13,9 @@ import textwrap
 from typing import Any
 
 
-from vtopo.catalog import objects as o
-from vtopo.catalog.desired import FdwTarget, build_desired
+from vtopo import kinds
+from vtopo.desired.build import build_desired
+from vtopo.spec.resolve import FdwTarget
 from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind, key_of
 from vtopo.catalog.changes import Change
 from harness.topology import edited_topology
@@ -79,7 +80,7 @@ def live(topo: Topology | None = None, password: str = PASSWORD) -> Catalog:
     catalog = Catalog()
     for obj in desired(topo, password):
         if obj.kind is K.role and obj.attrs_dict["purpose"] == "reader":
-            obj = o.role(obj.database, obj.name, login=True, purpose="reader", password=Sensitive(scram_verifier(password)))
+            obj = kinds.role.new(obj.database, obj.name, login=True, purpose="reader", password=Sensitive(scram_verifier(password)))
         catalog.add(obj)
     return catalog
 

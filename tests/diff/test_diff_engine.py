@@ -16,7 +16,7 @@ from diff_helpers import (
     topology,
 )
 
-from vtopo.catalog import objects as o
+from vtopo import kinds
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.diff.engine import diff_catalogs
 from vtopo.errors import PlanError
@@ -54,7 +54,7 @@ def test_a_missing_object_is_created(database, kind, name):
     assert change.before is None and change.after == get(wanted, database, kind, name)
 
 
-STALE_INDEX = o.vector_index(
+STALE_INDEX = kinds.vector_index.new(
     SHARD, "drafts", method="hnsw", opclass="vector_cosine_ops",
     params={"m": 16, "ef_construction": 64}, index_name="ix_vector_cosine_ops_hnsw_m16_efc64_0a1b2c3",
 )
@@ -63,11 +63,11 @@ STALE_INDEX = o.vector_index(
 @pytest.mark.parametrize(
     "extra",
     [
-        o.collection(SHARD, "drafts", dimension=3, vector_type="vector"),
+        kinds.collection.new(SHARD, "drafts", dimension=3, vector_type="vector"),
         STALE_INDEX,
-        o.role_setting(SHARD, READER, "hnsw.max_scan_tuples", "5000"),
-        o.grant(HUB, "SELECT", key_of(HUB, K.exposed_view, "public.notes"), target=["public", "notes"], role_name="analyst"),
-        o.role(SHARD, "vtopo_fdw_retired", login=True, purpose="reader"),
+        kinds.role_setting.new(SHARD, READER, "hnsw.max_scan_tuples", "5000"),
+        kinds.grant.new(HUB, "SELECT", key_of(HUB, K.exposed_view, "public.notes"), target=["public", "notes"], role_name="analyst"),
+        kinds.role.new(SHARD, "vtopo_fdw_retired", login=True, purpose="reader"),
     ],
     ids=lambda obj: obj.kind.value,
 )
@@ -81,11 +81,11 @@ def test_an_extra_managed_object_is_deleted(extra):
 @pytest.mark.parametrize(
     "extra",
     [
-        o.extension(SHARD, "pg_trgm"),
-        o.schema(HUB, "reporting"),
-        o.role(HUB, "bi_team", login=None, purpose="grantee"),
-        o.role(SHARD, "someone_else", login=True, purpose="unmarked", managed=False),
-        o.exposed_view(HUB, "public.legacy", collection_name="", source=["", ""], columns=[], fields={}, managed=False),
+        kinds.extension.new(SHARD, "pg_trgm"),
+        kinds.schema.new(HUB, "reporting"),
+        kinds.role.new(HUB, "bi_team", login=None, purpose="grantee"),
+        kinds.role.new(SHARD, "someone_else", login=True, purpose="unmarked", managed=False),
+        kinds.exposed_view.new(HUB, "public.legacy", collection_name="", source=["", ""], columns=[], fields={}, managed=False),
     ],
     ids=["extension", "schema", "grantee-role", "unmarked-role", "unmanaged-view"],
 )
@@ -95,7 +95,7 @@ def test_retained_and_unmanaged_extra_objects_are_left_alone(extra):
 
 def test_an_unmanaged_object_at_a_desired_name_is_refused():
     current = live()
-    view = o.unmanaged(get(current, HUB, K.exposed_view, "public.papers"))
+    view = get(current, HUB, K.exposed_view, "public.papers").unmanaged()
     with pytest.raises(PlanError) as raised:
         diff_catalogs(desired(), replaced(current, view))
     message = str(raised.value)
@@ -106,9 +106,9 @@ def test_an_unmanaged_object_at_a_desired_name_is_refused():
 def test_every_conflict_is_reported_at_once():
     current = live()
     conflicts = [
-        o.unmanaged(get(current, HUB, K.foreign_server, SERVER)),
-        o.unmanaged(get(current, SHARD, K.role, READER)),  # a login role someone else made
-        o.unmanaged(get(current, SHARD, K.exposure_view, "papers")),
+        get(current, HUB, K.foreign_server, SERVER).unmanaged(),
+        get(current, SHARD, K.role, READER).unmanaged(),  # a login role someone else made
+        get(current, SHARD, K.exposure_view, "papers").unmanaged(),
     ]
     with pytest.raises(PlanError) as raised:
         diff_catalogs(desired(), replaced(current, *conflicts))
@@ -126,7 +126,7 @@ def test_every_conflict_is_reported_at_once():
 )
 def test_an_adoptable_unmanaged_object_is_taken_over_without_changes(database, kind, name):
     current = live()
-    adopted = o.unmanaged(get(current, database, kind, name))
+    adopted = get(current, database, kind, name).unmanaged()
     assert diff_catalogs(desired(), replaced(current, adopted)) == []
 
 
@@ -166,7 +166,7 @@ def test_a_measure_change_replaces_the_index_with_another_operator_class():
 
 def test_an_invalid_live_index_is_replaced():
     current = live()
-    broken = o.with_spec(get(current, SHARD, K.vector_index, "papers"), valid=False)
+    broken = get(current, SHARD, K.vector_index, "papers").with_spec(valid=False)
     [change] = diff_catalogs(desired(), replaced(current, broken))
     assert (change.action, change.reason) == (Action.replace, "valid: False → True")
 
@@ -190,7 +190,7 @@ def test_a_server_option_change_updates_the_server_naming_only_that_option(fdw_c
 def test_a_removed_server_option_is_named_as_unset():
     current = live()
     server = get(current, HUB, K.foreign_server, SERVER)
-    extra = o.with_spec(server, options={**server.spec_dict["options"], "fdw_startup_cost": "100"})
+    extra = server.with_spec(options={**server.spec_dict["options"], "fdw_startup_cost": "100"})
     [change] = diff_catalogs(desired(), replaced(current, extra))
     assert change.reason == "options.fdw_startup_cost: 100 → (unset)"
 

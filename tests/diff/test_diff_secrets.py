@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from diff_helpers import HUB, PASSWORD, READER, SERVER, SHARD, desired, get, live, replaced, scram_verifier
 
-from vtopo.catalog import objects as o
+from vtopo import kinds
 from vtopo.catalog.model import ObjectKind, key_of
 from vtopo.catalog.scram import UNREADABLE, SecretState, compare_password
 from vtopo.diff.engine import diff_catalogs
@@ -19,11 +19,11 @@ MAPPING_KEY = key_of(HUB, K.user_mapping, f"{SERVER}:public")
 
 
 def live_role(password: Sensitive | None):
-    return o.role(SHARD, READER, login=True, purpose="reader", password=password)
+    return kinds.role.new(SHARD, READER, login=True, purpose="reader", password=password)
 
 
 def live_mapping(password: Sensitive | None):
-    return o.user_mapping(HUB, SERVER, user=READER, password=password)
+    return kinds.user_mapping.new(HUB, SERVER, user=READER, password=password)
 
 
 # --- compare_password -------------------------------------------------------
@@ -102,13 +102,13 @@ def test_an_offline_plan_does_not_compare_passwords():
 
 def test_a_password_change_and_a_spec_change_are_reported_together():
     current = live()
-    role = o.role(SHARD, READER, login=False, purpose="reader", password=Sensitive(scram_verifier(OTHER_PASSWORD)))
+    role = kinds.role.new(SHARD, READER, login=False, purpose="reader", password=Sensitive(scram_verifier(OTHER_PASSWORD)))
     [change] = diff_catalogs(desired(), replaced(current, role))
     assert change.reason == "login: False → True; password changed (sensitive)"
 
 
 def test_a_grantee_role_is_only_ensured_to_exist():
     current = live()
-    analyst = o.role(HUB, "analyst", login=True, purpose="unmarked", password=Sensitive("whatever"), managed=False)
+    analyst = kinds.role.new(HUB, "analyst", login=True, purpose="unmarked", password=Sensitive("whatever"), managed=False)
     assert diff_catalogs(desired(), replaced(current, analyst)) == []
     assert get(desired(), HUB, K.role, "analyst").secrets == ()

@@ -10,7 +10,7 @@ import yaml
 from harness import run_vtopo, topology_for
 
 from vtopo.errors import SpecError
-from vtopo.pipeline import make_plan
+from vtopo.operations import make_plan
 from vtopo.spec import parse_topology
 
 # Line numbers below refer to this text.

@@ -7,7 +7,7 @@ import json
 
 from harness import run_vtopo, topology_for
 
-from vtopo.pipeline import ApplyOptions, apply_topology, make_plan
+from vtopo.operations import ApplyOptions, apply_topology, make_plan
 
 COLLECTIONS = {
     "docs": {"database": "pod1", "dimension": 3, "expose": {"view": "public.docs", "grant": ["anon"]}},

@@ -6,7 +6,7 @@ from graph_fixtures import COLLECTIONS
 from harness import run_vtopo, topology_for
 from mermaid_syntax import parse_mermaid
 
-from vtopo.pipeline import apply_topology
+from vtopo.operations import apply_topology
 
 
 def applied_gallery(pg_dbs, make_topology):

@@ -9,7 +9,7 @@ from graph_fixtures import COLLECTIONS
 from harness import run_vtopo, topology_for
 from mermaid_syntax import parse_mermaid
 
-from vtopo.pipeline import apply_topology, make_plan
+from vtopo.operations import apply_topology, make_plan
 from vtopo.report import markdown
 
 

@@ -21,7 +21,7 @@ import psycopg
 from harness import PgDatabase
 from integration.helpers import Topo, rows, scalar, snapshot, vtopo
 
-from vtopo.pipeline import make_plan
+from vtopo.operations import make_plan
 from vtopo.plan.model import Statement, Step
 
 APPLY_SESSIONS = "vtopo apply%"

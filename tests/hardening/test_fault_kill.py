@@ -17,7 +17,7 @@ import pytest
 from integration.helpers import check_run, snapshots, start_vtopo
 from vtopo.apply.executor import ApplyError
 from vtopo.catalog.model import ObjectKind
-from vtopo.pipeline import apply_topology
+from vtopo.operations import apply_topology
 
 from .faults import (
     KillAtStatement,

@@ -18,7 +18,7 @@ from integration.helpers import Topo, check_run, execute, snapshot, snapshots, s
 from vtopo.apply.executor import ApplyError
 from vtopo.catalog.model import ObjectKind
 from vtopo.local import LocalCluster, ServerOptions
-from vtopo.pipeline import apply_topology
+from vtopo.operations import apply_topology
 
 from .faults import (
     KillAtStatement,

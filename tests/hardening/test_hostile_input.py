@@ -25,13 +25,15 @@ from rich.console import Console
 
 from harness import environment, fresh_databases, write_topology
 from integration.helpers import rows
-from vtopo.catalog.desired import FdwTarget, build_desired, reader_role
+from vtopo.desired.build import build_desired
+from vtopo.spec.resolve import FdwTarget, reader_role
 from vtopo.catalog.model import Catalog
 from vtopo.diff.engine import diff_catalogs
 from vtopo.errors import SpecError
 from vtopo.graph import GraphFormat, render_graph, topology_graph
-from vtopo.pipeline import apply_topology, database_order
+from vtopo.operations import apply_topology, database_order
 from vtopo.plan.build import build_plan
+from vtopo.render.steps import render_plan
 from vtopo.render.steps import render_step
 from vtopo.report.markdown import COMMENT_MARKER, render_markdown
 from vtopo.report.text import render_text
@@ -182,10 +184,10 @@ def render_offline(topology) -> None:
     targets = {db: FdwTarget(host="h", port="5432", dbname="d", user=reader_role(topology, db), password=Sensitive("pw"))
                for db in topology.databases if db != topology.primary_name}
     desired = build_desired(topology, targets)
-    plan = build_plan(
+    plan = render_plan(build_plan(
         topology_name=topology.name, primary=topology.primary_name, databases=database_order(topology),
         changes=diff_catalogs(desired, Catalog()), live=Catalog(), row_counts={}, prevent_destroy=set(),
-    )
+    ))
     for step in plan.steps:
         for statement in render_step(step, reveal=False):
             assert "\x00" not in statement.sql and "{{" not in statement.sql, statement.sql
@@ -347,7 +349,7 @@ def test_a_database_named_with_metacharacters_is_wired_by_value(pg_dbs, make_top
 
     from harness import topology_for
     from integration.helpers import insert_vectors, scalar
-    from vtopo.pipeline import make_plan
+    from vtopo.operations import make_plan
 
     data, env = topology_for(pg_dbs, prefix="HD", collections={
         "notes": {"database": "pod1", "dimension": 3, "metadata": {"tag": {"type": "text"}}, "expose": {"view": "public.notes"}},

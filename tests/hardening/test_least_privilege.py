@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from integration.helpers import OUTSIDER, READER, execute, gallery_collections, insert_vectors
-from vtopo.pipeline import make_plan
+from vtopo.operations import make_plan
 
 DENIED = psycopg.errors.InsufficientPrivilege
 

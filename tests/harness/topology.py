@@ -110,7 +110,7 @@ def applied_topology(
 ) -> Iterator[Applied]:
     """Fresh databases with `collections` applied (the plan must then be empty), for a
     module-scoped fixture; everything is dropped on exit (see fresh_databases)."""
-    from vtopo.pipeline import apply_topology
+    from vtopo.operations import apply_topology
 
     with fresh_databases(servers) as dbs, pytest.MonkeyPatch.context() as monkeypatch:
         data, env = topology_for(dbs, prefix=prefix, collections=collections)

@@ -9,8 +9,8 @@ import pytest
 from inspect_helpers import written
 from harness import run_vtopo, topology_for
 
-from vtopo.catalog.desired import build_desired
-from vtopo.pipeline import apply_topology, make_plan
+from vtopo.desired.build import build_desired
+from vtopo.operations import apply_topology, make_plan
 from vtopo.spec import load_topology
 from vtopo.spec.resolve import resolve_topology
 

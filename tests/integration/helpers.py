@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import psycopg
 from harness import PgDatabase, PgDatabases, run_vtopo, write_topology
 
-from vtopo.pipeline import apply_topology, make_plan
+from vtopo.operations import apply_topology, make_plan
 from vtopo.plan.document import plan_document
 
 # Grantee roles of the test topologies (cluster-wide: the harness drops them after each test).

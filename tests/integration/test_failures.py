@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from vtopo.errors import PlanError
-from vtopo.pipeline import plan_from_state, read_state
+from vtopo.operations import plan_from_state, read_state
 from vtopo.spec.loader import load_topology
 
 from .helpers import assert_unchanged, execute, relkind, snapshots

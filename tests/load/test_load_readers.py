@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from vtopo.load.binary import HEADER, encode_tuples
 from vtopo.load.errors import LoadError
 from vtopo.load.readers import open_source
-from vtopo.load.rows import RowProblem, encode_row
-from vtopo.query.vectors import VectorShape
+from vtopo.vectors.copy_binary import HEADER, encode_tuples
+from vtopo.vectors.records import RowProblem, encode_row
+from vtopo.vectors.shape import VectorShape
 
 
 def rows_of(path, format=None):

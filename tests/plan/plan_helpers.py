@@ -10,11 +10,13 @@ import textwrap
 from typing import Any
 
 
-from vtopo.catalog.desired import FdwTarget, build_desired
+from vtopo.desired.build import build_desired
+from vtopo.spec.resolve import FdwTarget
 from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind
 from vtopo.diff.engine import diff_catalogs
-from vtopo.pipeline import database_order
+from vtopo.operations import database_order
 from vtopo.plan.build import build_plan
+from vtopo.render.steps import render_plan
 from vtopo.plan.model import Part, Plan, Step
 from harness.topology import edited_topology
 from vtopo.spec import Sensitive, Topology
@@ -80,7 +82,7 @@ def make_plan(
     prevent_destroy: set[str] | None = None,
 ) -> Plan:
     changes = diff_catalogs(desired or catalog_of(wanted), live)
-    return build_plan(
+    return render_plan(build_plan(
         topology_name=wanted.name,
         primary=wanted.primary_name,
         databases=database_order(wanted),
@@ -88,7 +90,7 @@ def make_plan(
         live=live,
         row_counts=row_counts or {},
         prevent_destroy=prevent_destroy if prevent_destroy is not None else {n for n, c in wanted.collections.items() if c.prevent_destroy},
-    )
+    ))
 
 
 def steps_for(plan: Plan, key: Key) -> list[Step]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from plan_helpers import HUB, SHARD_A, SHARD_B, catalog_of, make_plan, only_step, steps_for, subject, topology
 
-from vtopo.catalog import objects as o
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.plan.build import PHASE_ORDER
 from vtopo.plan.model import Part, Phase, Plan
@@ -167,7 +166,7 @@ def test_changed_index_parameters_replace_the_index_online():
 def test_an_invalid_index_is_rebuilt_online_under_another_name(kind, name, collection):
     live = catalog_of(topology())
     key = key_of(SHARD_A, kind, name)
-    broken = o.with_spec(live.get(key), valid=False)
+    broken = live.get(key).with_spec(valid=False)
     live.objects[key] = broken
     step = only_step(make_plan(topology(), live), key)
     build, *_, drop = step.statements
@@ -183,7 +182,7 @@ def test_an_online_replacement_name_stays_within_63_bytes():
     wanted = topology({"collections.papers.metadata": {long_field: {"type": "text", "index": True}}})
     live = catalog_of(wanted)
     key = key_of(SHARD_A, K.metadata_index, f"papers.{long_field}")
-    live.objects[key] = o.with_spec(live.get(key), valid=False)
+    live.objects[key] = live.get(key).with_spec(valid=False)
     old_name = live.get(key).attrs_dict["index_name"]
     build = only_step(make_plan(wanted, live), key).statements[0]
     assert len(old_name.encode()) == 63

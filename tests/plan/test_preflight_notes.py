@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 
-from vtopo.catalog import objects as o
+from vtopo import kinds
 from vtopo.catalog.model import Catalog
 from vtopo.catalog.scram import UNREADABLE
-from vtopo.plan.preflight import unreadable_secret_notes
+from vtopo.introspect.preflight import unreadable_secret_notes
 from vtopo.spec.secrets import Sensitive
 
 WANTED = Sensitive("s3cret-pw")
@@ -17,8 +17,8 @@ WANTED = Sensitive("s3cret-pw")
 
 def catalogs(live_password):
     desired, live = Catalog(), Catalog()
-    desired.add(o.role("rack", "vtopo_fdw_rack", login=True, purpose="reader", password=WANTED))
-    live.add(o.role("rack", "vtopo_fdw_rack", login=True, purpose="reader", password=live_password))
+    desired.add(kinds.role.new("rack", "vtopo_fdw_rack", login=True, purpose="reader", password=WANTED))
+    live.add(kinds.role.new("rack", "vtopo_fdw_rack", login=True, purpose="reader", password=live_password))
     return desired, live
 
 

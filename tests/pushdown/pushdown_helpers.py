@@ -24,10 +24,11 @@ import yaml
 from harness import PgDatabase, PgDatabases, run_vtopo, topology_for, write_topology
 from psycopg import sql
 
-from vtopo.catalog.names import OPERATOR, reader_role_name, server_name
+from vtopo.catalog.names import OPERATOR
+from vtopo.spec.names import reader_role_name, server_name
 from vtopo.check.probe import run_checks
 from vtopo.check.verdict import CheckResult
-from vtopo.pipeline import apply_topology, read_state
+from vtopo.operations import apply_topology, read_state
 from vtopo.spec.loader import load_topology
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pushdown_helpers import topology_over
 
 from vtopo.errors import PlanError
 from vtopo.introspect.live import DatabaseFacts
-from vtopo.plan.preflight import check_vector_compatibility
+from vtopo.introspect.preflight import check_vector_compatibility
 
 
 def installed(name: str, schema: str = "public", version: str = "0.8.0") -> DatabaseFacts:

@@ -18,7 +18,7 @@ from query_support import vecs_url
 
 import vtopo
 from vtopo.catalog.model import ObjectKind
-from vtopo.pipeline import apply_topology, make_plan
+from vtopo.operations import apply_topology, make_plan
 from vtopo.plan.model import Part
 from vtopo.catalog.changes import Action
 

@@ -12,7 +12,7 @@ import pytest
 import render_objects as r
 from golden_files import GOLDEN_DIR, assert_golden, updating_golden
 
-from vtopo.catalog import objects as o
+from vtopo import kinds
 from vtopo.catalog.model import CatalogObject, ObjectKind
 from vtopo.plan.model import Part, Phase, Statement, Step
 from vtopo.catalog.changes import Action, Change
@@ -52,15 +52,15 @@ def object_cases(variant: str, obj: CatalogObject, *actions: str) -> list[Case]:
     return [Case(f"{obj.kind.value}-{variant}-{action}", sql_of(obj, action), f"{obj.kind.value}/{action}") for action in actions]
 
 
-ALTERED_SERVER = o.foreign_server(
+ALTERED_SERVER = kinds.foreign_server.new(
     r.CORE, r.SERVER, remote_database=r.REEF,
     options={**{k: v for k, v in r.foreign_server.spec_dict["options"].items() if k != "use_remote_estimate"},
              "fetch_size": "1000", "sslmode": "require"},
 )
-MOVED_SERVER = o.foreign_server(r.CORE, r.SERVER, remote_database="reef_two", options=r.foreign_server.spec_dict["options"])
-MAPPING_WITHOUT_PASSWORD = o.user_mapping(r.CORE, r.SERVER, user=None, password=None)
+MOVED_SERVER = kinds.foreign_server.new(r.CORE, r.SERVER, remote_database="reef_two", options=r.foreign_server.spec_dict["options"])
+MAPPING_WITHOUT_PASSWORD = kinds.user_mapping.new(r.CORE, r.SERVER, user=None, password=None)
 O_BRIEN_INDEX = r.field_indexes["o_brien"]
-NEW_HNSW = o.with_attrs(o.with_spec(r.hnsw_index, params={"m": 32, "ef_construction": 128}), index_name="ix_halfvec_cosine_ops_hnsw_m32_efc128_5e1f0aa")
+NEW_HNSW = r.hnsw_index.with_spec(params={"m": 32, "ef_construction": 128}).with_attrs(index_name="ix_halfvec_cosine_ops_hnsw_m32_efc128_5e1f0aa")
 
 CASES: list[Case] = [
     *object_cases("vector", r.extension, "create"),
@@ -68,7 +68,7 @@ CASES: list[Case] = [
     *object_cases("reader", r.reader_role, "create", "update", "delete"),
     *object_cases("grantee", r.grantee_role, "create", "delete"),
     *object_cases("ef_search", r.role_setting, "create", "delete"),
-    Case("role_setting-ef_search-update", sql_of(o.with_spec(r.role_setting, value="120"), "update", old=r.role_setting), "role_setting/update"),
+    Case("role_setting-ef_search-update", sql_of(r.role_setting.with_spec(value="120"), "update", old=r.role_setting), "role_setting/update"),
     *object_cases("halfvec", r.collection, "create", "delete"),
     *object_cases("hnsw", r.hnsw_index, "create", "delete"),
     *object_cases("ivfflat", r.ivfflat_index, "create", "delete"),
@@ -93,7 +93,7 @@ CASES: list[Case] = [
     Case("step-vector_index-create-concurrently", step_of(Part.create, Action.create, None, r.hnsw_index, concurrently=True)),
     Case("step-vector_index-create-in-transaction", step_of(Part.create, Action.create, None, r.hnsw_index, concurrently=False)),
     Case("step-metadata_index-online-replace", step_of(Part.online_replace, Action.replace, O_BRIEN_INDEX,
-                                                       o.with_attrs(O_BRIEN_INDEX, index_name="vtopo_md_corals_o_brien_1"), concurrently=True)),
+                                                       O_BRIEN_INDEX.with_attrs(index_name="vtopo_md_corals_o_brien_1"), concurrently=True)),
     Case("step-metadata_index-drop-concurrently", step_of(Part.drop, Action.delete, O_BRIEN_INDEX, None, concurrently=True)),
     Case("step-foreign_table-analyze", step_of(Part.analyze, Action.create, None, r.foreign_table, concurrently=False)),
 ]

@@ -7,7 +7,8 @@ import re
 import pytest
 import render_objects as r
 
-from vtopo.catalog import objects as o
+from vtopo import kinds
+from vtopo.catalog.columns import view_columns
 from vtopo.render.environment import UnquotedValue, environment, ident, integer, keyword, literal, type_name
 from vtopo.render.statements import render_sql
 from vtopo.spec.models import IndexMethod
@@ -72,9 +73,9 @@ def test_a_metadata_field_name_is_an_identifier_and_a_literal():
 
 def test_a_field_name_with_a_quote_cannot_break_out():
     """Spec validation only allows plain names; the templates hold even without it."""
-    index = o.metadata_index(r.REEF, "corals", "o'brien", field_type="text", index_name="vtopo_md_corals_obrien")
+    index = kinds.metadata_index.new(r.REEF, "corals", "o'brien", field_type="text", index_name="vtopo_md_corals_obrien")
     assert "(metadata ->> 'o''brien')" in rendered(index, "create")
-    view = o.exposure_view(r.REEF, "corals", columns=o.view_columns("vector", 3, {"o'brien": "integer"}), fields={"o'brien": "integer"})
+    view = kinds.exposure_view.new(r.REEF, "corals", columns=view_columns("vector", 3, {"o'brien": "integer"}), fields={"o'brien": "integer"})
     sql = rendered(view, "create")
     assert "(metadata -> 'o''brien')::integer END) AS \"o'brien\"" in sql
     assert "'o'brien'" not in sql
@@ -90,7 +91,7 @@ def test_view_columns_follow_the_order_of_spec_columns(view):
 
 def test_view_columns_in_non_alphabetical_order():
     fields = {"zeta": "text", "alpha": "numeric"}
-    view = o.exposure_view(r.REEF, "corals", columns=o.view_columns("vector", 3, fields), fields=fields)
+    view = kinds.exposure_view.new(r.REEF, "corals", columns=view_columns("vector", 3, fields), fields=fields)
     assert re.findall(r' AS "([^"]+)"', rendered(view, "create")) == ["zeta", "alpha"]
 
 
@@ -118,7 +119,7 @@ def test_a_password_is_masked_for_people_and_escaped_for_execution(obj, action, 
 
 
 def test_a_missing_secret_refuses_to_render():
-    role = o.role(r.REEF, r.READER, login=True, purpose="reader", password=None)
+    role = kinds.role.new(r.REEF, r.READER, login=True, purpose="reader", password=None)
     with pytest.raises(UnquotedValue, match="secret is missing"):
         render_sql(role, "create", reveal=True)
 
@@ -193,7 +194,7 @@ def test_keyword_rejects_everything_else(value):
 
 def test_a_role_setting_outside_the_vocabulary_cannot_be_rendered():
     with pytest.raises(UnquotedValue):
-        render_sql(o.role_setting(r.REEF, r.READER, "work_mem", "1GB"), "create")
+        render_sql(kinds.role_setting.new(r.REEF, r.READER, "work_mem", "1GB"), "create")
 
 
 @pytest.mark.parametrize(
@@ -210,7 +211,7 @@ def test_type_name_rejects_everything_else(value):
 
 
 def test_a_collection_of_a_forged_type_cannot_be_rendered():
-    forged = o.collection(r.REEF, "corals", dimension=3, vector_type="vector(3); DROP TABLE x; --")
+    forged = kinds.collection.new(r.REEF, "corals", dimension=3, vector_type="vector(3); DROP TABLE x; --")
     with pytest.raises(UnquotedValue):
         render_sql(forged, "create")
 

@@ -18,14 +18,22 @@ from typing import Protocol
 import psycopg
 
 from vtopo.catalog.model import Catalog
+from vtopo.diagnostics import Diagnostic
 from vtopo.errors import DatabaseError, PlanError, VtopoError
 from vtopo.db.connection import scrub, server_message
-from vtopo.plan.model import Phase, Plan, Statement, Step
+from vtopo.plan.model import Phase, Plan, Statement, StatementRole, Step
 from vtopo.render.statements import render_query
 from vtopo.render.steps import render_step
 from vtopo.spec.secrets import Sensitive
 
+from .journal import FailureState, failure_state
 from .session import LockedSessions, Timeouts, run
+
+FAILURE_HINTS = {
+    FailureState.rolled_back: "that database's transaction was rolled back",
+    FailureState.steps_stay: "that database's transaction had committed: the steps before it stay applied",
+    FailureState.nothing_applied: "nothing was applied in that database before it",
+}
 
 
 class Progress(Protocol):
@@ -84,7 +92,7 @@ class ApplyError(VtopoError):
     def __init__(self, message: str, result: ApplyResult, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.result = result
-        self.journal_problems: list[str] = []  # set by the pipeline: the journal could not be written
+        self.journal_problems: list[Diagnostic] = []  # set by vtopo.operations.apply: the journal could not be written
 
 
 def with_secrets(plan: Plan, desired: Catalog) -> Plan:
@@ -143,11 +151,11 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
         committed = True
         for step, statements in rendered:
             for statement in (st for st in statements if not st.transactional):
-                current, building = _label(step), statement.role == "index"
+                current, building = _label(step), statement.role is StatementRole.index
                 progress.step_started(step, statement)
-                timeouts.apply(conn, local=False, index=statement.role == "index")
+                timeouts.apply(conn, local=False, index=statement.role is StatementRole.index)
                 conn.execute(statement.sql.encode())
-                if statement.role == "index" and statement.index_name:
+                if statement.role is StatementRole.index and statement.index_name:
                     building = False
                     _check_index(conn, database, statement.index_name)
             if any(not st.transactional for st in statements):
@@ -266,11 +274,6 @@ def _run_phase(
         raise ApplyError(
             f"database {failed.database!r}: {failed.failed_step} failed: {failed.error}",
             result,
-            hint=(
-                "that database's transaction was rolled back; fix the cause and run vtopo apply again"
-                if failed.rolled_back
-                else "that database's transaction had committed: the steps before it stay applied; fix the cause and run vtopo apply again"
-                if failed.applied
-                else "nothing was applied in that database before it; fix the cause and run vtopo apply again"
-            ),
+            hint=FAILURE_HINTS[failure_state(rolled_back=failed.rolled_back, steps_done=len(failed.applied))]
+            + "; fix the cause and run vtopo apply again",
         )

@@ -13,27 +13,54 @@ problem becomes a warning. Errors are stored secret-free.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 from typing import Any, Iterable
 
 import psycopg
 
-from vtopo import __version__
+from vtopo.version import __version__
 from vtopo.catalog.names import JOURNAL_TABLE, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError, VtopoError
 from vtopo.db.connection import connect, scrub, server_message
 from vtopo.db.queries import fetch_all
+from vtopo.diagnostics import Diagnostic, warning
 from vtopo.spec.secrets import Sensitive
+
+from .session import process_label
 
 JOURNAL = f"{VTOPO_SCHEMA}.{JOURNAL_TABLE}"
 KEEP_PER_DATABASE = 50  # older entries are pruned when an apply starts
 
-# not started → running → applied | partial (the apply stopped on another database) | failed
-STATUSES = ("not started", "running", "applied", "partial", "failed")
+
+class ApplyStatus(StrEnum):
+    """Where an apply got in one database: not started → running → applied | partial | failed.
+
+    The values are what the journal stores and `vtopo status --format json` shows."""
+
+    not_started = "not started"
+    running = "running"  # or interrupted: nothing recorded a result
+    applied = "applied"
+    partial = "partial"  # the apply stopped (another database failed) after some of its steps
+    failed = "failed"
+
+
+class FailureState(StrEnum):
+    """What a failed database keeps of the apply (the words `vtopo status` shows)."""
+
+    rolled_back = "rolled back"
+    steps_stay = "the steps before it stay applied"
+    nothing_applied = "nothing was applied before it"
+
+
+def failure_state(*, rolled_back: bool | None, steps_done: int) -> FailureState:
+    """The one reading of a failure: its transaction rolled back, or it had committed with
+    or without steps done before the failing one."""
+    if rolled_back:
+        return FailureState.rolled_back
+    return FailureState.steps_stay if steps_done else FailureState.nothing_applied
 
 
 def _run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -61,8 +88,8 @@ class ApplyJournal:
         self.topology = topology
         self.environment = environment
         self.targets = list(targets)
-        self.applied_by = f"{socket.gethostname()} pid {os.getpid()}"
-        self.problems: list[str] = []
+        self.applied_by = process_label()
+        self.problems: list[Diagnostic] = []  # warnings: the journal could not be written
         self._conn: psycopg.Connection | None = None
         self._failures = 0
         self._ready = False
@@ -89,7 +116,8 @@ class ApplyJournal:
         except (psycopg.Error, VtopoError) as error:
             self._failures += 1
             text = error.message if isinstance(error, VtopoError) else server_message(error)
-            problem = scrub(f"could not {what} in the apply journal ({JOURNAL} in database {self.database!r}): {text}", *self.secrets)
+            message = scrub(f"could not {what} in the apply journal ({JOURNAL} in database {self.database!r}): {text}", *self.secrets)
+            problem = warning(message, where=self.database)
             if problem not in self.problems:
                 self.problems.append(problem)
             self.close()
@@ -106,7 +134,7 @@ class ApplyJournal:
     def record(
         self,
         database: str,
-        status: str,
+        status: ApplyStatus | str,
         *,
         planned: int,
         applied: list[str],
@@ -115,11 +143,10 @@ class ApplyJournal:
         rolled_back: bool | None = None,
         finished: bool = False,
     ) -> None:
-        assert status in STATUSES, status
         params = {
             "apply_id": self.apply_id,
             "database": database,
-            "status": status,
+            "status": ApplyStatus(status).value,  # ValueError for a status the journal does not know
             "steps_planned": planned,
             "steps_done": json.dumps(applied),
             "failed_step": failed_step,
@@ -145,7 +172,7 @@ class JournalEntry:
 
     apply_id: str
     database: str
-    status: str
+    status: ApplyStatus | str  # a str: a status written by another vtopo version
     steps_planned: int
     steps_done: list[str] = field(default_factory=list)
     failed_step: str | None = None
@@ -168,6 +195,13 @@ def _iso(value: Any) -> str | None:
     return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
+def _status(value: str) -> ApplyStatus | str:
+    try:
+        return ApplyStatus(value)
+    except ValueError:
+        return value
+
+
 def read_last_applies(
     database: str, dsn: Sensitive, databases: list[str], *, secrets: Iterable[Sensitive | None] = ()
 ) -> dict[str, JournalEntry] | None:
@@ -185,5 +219,6 @@ def read_last_applies(
         values = {key: _iso(value) for key, value in row.items()}
         values["steps_done"] = list(row["steps_done"] or [])
         values["targets"] = list(row["targets"] or [])
+        values["status"] = _status(row["status"])
         entries[row["database"]] = JournalEntry(**values)
     return entries

@@ -23,6 +23,11 @@ def run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = Non
     return fetch_all(conn, f"apply/{name}", params)
 
 
+def process_label() -> str:
+    """This process as other sessions and the journal name it: `host pid N`."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
 @dataclass(frozen=True)
 class Timeouts:
     lock_timeout: str = "10s"
@@ -56,7 +61,7 @@ class LockedSessions:
     def __init__(self, dsns: dict[str, Sensitive], *, lock_wait: float = 60.0, topology_name: str | None = None) -> None:
         self.dsns = dsns
         self.lock_wait = lock_wait
-        self.application_name = f"vtopo apply {topology_name or ''} ({socket.gethostname()} pid {os.getpid()})".replace("  ", " ")
+        self.application_name = f"vtopo apply {topology_name or ''} ({process_label()})".replace("  ", " ")
         self.connections: dict[str, psycopg.Connection] = {}
 
     def __enter__(self) -> LockedSessions:

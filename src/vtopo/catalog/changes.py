@@ -7,7 +7,7 @@ planner all speak of them without depending on each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 from .model import CatalogObject, ObjectKind
 
@@ -21,6 +21,17 @@ class Action(str, Enum):
     @property
     def symbol(self) -> str:
         return {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}[self.value]
+
+
+class ChangeReason(StrEnum):
+    """Why a change is planned, as a value beside its human text (Terraform's ActionReason)."""
+
+    missing = "missing"  # create: the topology wants it, the database lacks it
+    not_in_topology = "not_in_topology"  # delete
+    differs = "differs"  # update / replace: the spec differs
+    secret_changed = "secret_changed"  # update: only a password differs
+    dependency_replaced = "dependency_replaced"  # replace: something it depends on is dropped or replaced
+    never_analyzed = "never_analyzed"  # update: a foreign table without statistics
 
 
 class HazardKind(str, Enum):
@@ -47,6 +58,8 @@ class Change:
     after: CatalogObject | None
     reason: str = ""
     hazards: list[Hazard] = field(default_factory=list)
+    # None for changes read back from a plan document (it stores the text only)
+    reason_code: ChangeReason | None = None
 
     @property
     def subject(self) -> CatalogObject:

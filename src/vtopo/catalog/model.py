@@ -8,6 +8,7 @@ generic diff plus a short rule per kind.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -109,6 +110,17 @@ class CatalogObject:
 
     def label(self) -> str:
         return f"{self.kind.value} {self.name}"
+
+    def with_spec(self, **changes: Any) -> CatalogObject:
+        """A copy with some spec keys changed."""
+        return dataclasses.replace(self, spec=canonical_json({**self.spec_dict, **changes}))
+
+    def with_attrs(self, **changes: Any) -> CatalogObject:
+        return dataclasses.replace(self, attrs=canonical_json({**self.attrs_dict, **changes}))
+
+    def unmanaged(self) -> CatalogObject:
+        """The same object marked as not vtopo's (never dropped; a conflict if the topology wants it)."""
+        return dataclasses.replace(self, managed=False)
 
 
 def key_of(database: str, kind: ObjectKind, name: str) -> Key:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from vtopo.spec.names import MAX_IDENTIFIER_BYTES
+from vtopo.spec.names import bounded_name
 
 VECS_SCHEMA = "vecs"
 # vtopo-owned schema: exposure views on secondaries, foreign tables on the primary.
@@ -25,25 +25,16 @@ OPERATOR = {"cosine": "<=>", "l2": "<->", "inner_product": "<#>"}
 READER_SETTING = re.compile(r"(hnsw|ivfflat)\.[a-z_]+|cursor_tuple_fraction")
 
 
-def bounded_name(*parts: str) -> str:
-    """Join parts with '_'; if longer than 63 bytes, cut and add a short hash so it stays unique."""
-    name = "_".join(parts)
-    if len(name.encode()) <= MAX_IDENTIFIER_BYTES:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return name.encode()[: MAX_IDENTIFIER_BYTES - 9].decode(errors="ignore").rstrip("_") + "_" + digest
-
-
-def server_name(database: str) -> str:
-    return bounded_name("vtopo", database)
-
-
-def reader_role_name(database: str) -> str:
-    return bounded_name("vtopo_fdw", database)
-
-
 def opclass(vector_type: str, measure: str) -> str:
     return f"{vector_type}_{OPCLASS_SUFFIX[measure]}"
+
+
+_MEASURE_OF_SUFFIX = {suffix: measure for measure, suffix in OPCLASS_SUFFIX.items()}
+
+
+def measure_of(opclass_name: str) -> str | None:
+    """vector_cosine_ops -> cosine (halfvec_l2_ops -> l2); None for an operator class with no vtopo measure."""
+    return _MEASURE_OF_SUFFIX.get(opclass_name.partition("_")[2])
 
 
 def vector_index_name(collection: str, ops: str, method: str, params: dict[str, int], generation: int = 0) -> str:

@@ -17,9 +17,9 @@ import psycopg
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
-from vtopo.catalog import objects as o
+from vtopo import kinds
 from vtopo.db.connection import connect, connection, connection_failed, scrub, server_message
-from vtopo.pipeline import PlanContext
+from vtopo.introspect.state import PlanContext
 from vtopo.db.queries import fetch_all, query_text
 from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec
@@ -240,7 +240,7 @@ def refresh_statistics(resolved, collection: str) -> bool:
     primary = topology.primary_name
     if spec.expose is None or spec.database == primary:
         return False
-    table = o.foreign_table(primary, collection, server="", columns=[], options={})
+    table = kinds.foreign_table.new(primary, collection, server="", columns=[], options={})
     with connection(primary, resolved.dsns[primary]) as conn:
         try:
             conn.execute(render_sql(table, "analyze")[0])

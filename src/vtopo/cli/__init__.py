@@ -11,25 +11,11 @@ import sys
 
 import typer
 
-from vtopo import __version__
+from vtopo.version import __version__
 from vtopo.errors import SpecError, VtopoError
 
-from .app import app
+from .app import app  # its commands are listed in cli.commands and imported when they run
 from .output import stderr
-
-# Command modules register themselves on `app` when imported.
-from . import validate as _validate  # noqa: F401,E402
-from . import dev as _dev  # noqa: F401,E402
-from . import plan as _plan  # noqa: F401,E402
-from . import apply as _apply  # noqa: F401,E402
-from . import demo as _demo  # noqa: F401,E402
-from . import check as _check  # noqa: F401,E402
-from . import query as _query  # noqa: F401,E402
-from . import load as _load  # noqa: F401,E402
-from . import graph as _graph  # noqa: F401,E402
-from . import inspect as _inspect  # noqa: F401,E402
-from . import status as _status  # noqa: F401,E402
-
 
 
 def _version_callback(value: bool) -> None:

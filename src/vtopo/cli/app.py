@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import os
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from .commands import LazyGroup
+
+SETTINGS = {"pretty_exceptions_enable": False, "rich_markup_mode": "rich"}
 
 app = typer.Typer(
     name="vtopo",
     help="Declarative PostgreSQL + pgvector vector topologies: validate, plan, apply.",
     no_args_is_help=True,
     add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    cls=LazyGroup,
+    **SETTINGS,
 )
 
+
+def command_group(**options) -> typer.Typer:
+    """A command module's own Typer (see cli.commands): the root's settings, no completion options."""
+    return typer.Typer(add_completion=False, **SETTINGS, **options)
+
 DEFAULT_TOPOLOGY_FILE = "topology.yaml"
+
+
+class TextOrJson(str, Enum):
+    """--format of the commands that print a report (check, status)."""
+
+    text = "text"
+    json = "json"
 
 
 def default_topology_file() -> Path:

@@ -8,17 +8,21 @@ from typing import Annotated
 
 import typer
 
-from vtopo.apply.executor import ApplyError, ApplyResult
+from vtopo.apply.executor import ApplyError
 from vtopo.apply.session import Timeouts
 from vtopo.errors import PlanError
-from vtopo.pipeline import ApplyOptions, apply_topology
+from vtopo.operations.apply import ApplyOptions, ApplyOutcome, apply_topology
 from vtopo.plan.model import Plan
+from vtopo.report import apply as apply_report
+from vtopo.report.diagnostics import diagnostic_line
 from vtopo.report.progress import ConsoleProgress
 from vtopo.report.text import render_text
 
-from .app import EnvironmentOption, TargetOption, TopologyFileOption, app, topology_path
-from .check import run_and_report
-from .output import stderr, stdout, warn_targeting
+from .app import EnvironmentOption, TargetOption, TopologyFileOption, command_group, topology_path
+from .check import show_check
+from .output import print_lines, stderr, stdout, warn_targeting
+
+commands = command_group()
 
 
 def _confirm(plan: Plan, auto_approve: bool, saved: bool) -> bool:
@@ -36,48 +40,7 @@ def _confirm(plan: Plan, auto_approve: bool, saved: bool) -> bool:
     return answer.strip() == "yes"
 
 
-def _steps(labels: list[str], limit: int = 4) -> str:
-    shown = ", ".join(labels[:limit])
-    return shown + (f", … ({len(labels) - limit} more)" if len(labels) > limit else "")
-
-
-def _report_outcomes(result: ApplyResult) -> None:
-    """Per database: applied, failed (rolled back or not), stopped part-way, or not started,
-    with the steps that stay applied, so the next step is clear."""
-    for database, outcome in result.outcomes.items():
-        done = len(outcome.applied)
-        if outcome.error:
-            if outcome.rolled_back:
-                state = "its transaction was rolled back, nothing of it stays applied"
-            elif not done:
-                state = "nothing was applied before it"
-            else:
-                state = f"the {done} of {outcome.planned} step(s) before it stay applied: {_steps(outcome.applied)}"
-            stderr.print("[red]✗[/] ", end="", highlight=False)
-            stderr.print(f"{database}: failed at {outcome.failed_step}; {state}", markup=False, highlight=False)
-        elif outcome.planned and done == outcome.planned:
-            stderr.print("[green]✓[/] ", end="", highlight=False)
-            stderr.print(f"{database}: applied, {done} step(s): {_steps(outcome.applied)}", markup=False, highlight=False)
-        elif done:
-            stderr.print("[yellow]◐[/] ", end="", highlight=False)
-            stderr.print(
-                f"{database}: stopped after {done} of {outcome.planned} step(s): {_steps(outcome.applied)}",
-                markup=False, highlight=False,
-            )
-        elif outcome.planned:
-            stderr.print(f"[yellow]-[/] {database}: not started ({outcome.planned} step(s) left)", highlight=False)
-        else:
-            stderr.print(f"[dim]-[/] {database}: nothing to do", highlight=False)
-    stderr.print("`vtopo plan` shows what remains; `vtopo status` shows this apply per database.", markup=False)
-
-
-def _warn_journal(problems: list[str]) -> None:
-    for problem in problems:
-        stderr.print("[yellow]warning:[/] ", end="")
-        stderr.print(problem, markup=False, highlight=False)
-
-
-@app.command()
+@commands.command()
 def apply(
     planfile: Annotated[Path | None, typer.Argument(help="A plan saved by `vtopo plan --out`; run exactly it.")] = None,
     file: TopologyFileOption = None,
@@ -100,6 +63,7 @@ def apply(
         allow_destroy=allow_destroy,
         lock_wait=lock_wait,
         timeouts=Timeouts(lock_timeout=lock_timeout, statement_timeout=statement_timeout, index_timeout=index_timeout),
+        check=not no_check,
     )
     with ConsoleProgress(stderr) as progress:
         try:
@@ -113,42 +77,44 @@ def apply(
                 targets=target,
             )
         except ApplyError as error:
-            _report_outcomes(error.result)
-            _warn_journal(error.journal_problems)
+            print_lines(stderr, apply_report.outcome_lines(error.result))
+            print_lines(stderr, [diagnostic_line(problem) for problem in error.journal_problems])
             raise
-    _warn_journal(outcome.journal_problems)
+    show_outcome(outcome)
+
+
+def show_outcome(outcome: ApplyOutcome) -> None:
+    """The apply's result, then the closing check's; exit 1 when either leaves work to do."""
+    print_lines(stderr, [diagnostic_line(problem) for problem in outcome.journal_problems])
     if outcome.plan.is_empty:
-        stdout.print("No changes. The databases match the topology.")
-        _check(topology_path(file), no_check, env, outcome.plan.targets)
+        stdout.print(apply_report.NO_CHANGES)
+        _show_check(outcome)
         return
     if not outcome.approved:
-        stderr.print("Apply cancelled; nothing was changed.")
+        stderr.print(apply_report.CANCELLED)
         raise typer.Exit(1)
-    counts = outcome.plan.summary()
-    stdout.print(
-        f"Apply complete: {counts['create']} created, {counts['update']} updated, "
-        f"{counts['replace']} replaced, {counts['delete']} deleted."
-    )
+    stdout.print(apply_report.apply_summary(outcome.plan))
     warn_targeting(outcome.plan.targets, applied=True)
     if outcome.remaining is not None and outcome.remaining.is_empty:
-        stderr.print("[green]✓[/] verified: a fresh plan is empty", highlight=False)
+        stderr.print(apply_report.VERIFIED)
     if outcome.remaining is not None and not outcome.remaining.is_empty:
-        stderr.print("[yellow]warning:[/] the databases still differ from the topology after apply:")
+        stderr.print(apply_report.STILL_DIFFERENT)
         stderr.print(render_text(outcome.remaining, show_sql=False))
         raise typer.Exit(1)
-    _check(topology_path(file), no_check, env, outcome.plan.targets)
+    _show_check(outcome)
 
 
-def _check(path: Path, skip: bool, env: str | None, targets: list[str]) -> None:
+def _show_check(outcome: ApplyOutcome) -> None:
     """Prove the wiring ships searches and filters (what `vtopo check` does)."""
-    if skip:
+    closing = outcome.check
+    if closing is None:
         return
-    if targets:
-        # Parts outside the targets may be unapplied on purpose: checking them would fail.
-        stderr.print("check skipped: the apply was targeted (run `vtopo check` when the rest is applied)", markup=False)
+    if closing.targeted:
+        stderr.print(apply_report.CHECK_SKIPPED, markup=False)
         return
-    # apply changes the databases anyway: refreshing missing or stale foreign-table
-    # statistics here is what keeps filtered searches shipped (and retries a failed ANALYZE).
-    if not run_and_report(path, env=env, analyze=True):
-        stderr.print("the topology is applied, but some checks failed (see above)", markup=False)
+    if closing.error is not None:
+        raise closing.error
+    show_check(closing.report)
+    if not closing.report.passed:
+        stderr.print(apply_report.CHECK_FAILED, markup=False)
         raise typer.Exit(1)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from vtopo.demo import run_demo
 
-from .app import EnvironmentOption, TopologyFileOption, app
+from .app import EnvironmentOption, TopologyFileOption, command_group
 from .dev import _local
 from .output import stderr, stdout
+
+commands = command_group()
 
 EXAMPLE = "topology.example.yaml"
 
@@ -19,7 +21,7 @@ def _start_servers(topology_file: Path, env: str | None = None) -> dict[str, str
     return local.environment(topology_file, env).values
 
 
-@app.command()
+@commands.command()
 def demo(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
     """Start local servers for a topology, plan, apply, load sample vectors, search through the primary.
 

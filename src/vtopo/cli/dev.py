@@ -6,20 +6,19 @@ import shlex
 from types import ModuleType
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from vtopo.errors import LocalServerError
+from vtopo.report.servers import servers_table
 
-from .app import EnvironmentOption, TopologyFileOption, app, topology_path
+from .app import EnvironmentOption, TopologyFileOption, command_group, topology_path
 from .output import stderr
 
-dev_app = typer.Typer(
+dev_app = command_group(
     help="Local PostgreSQL + pgvector servers for a topology, on 127.0.0.1 (data in .vtopo/dev/).",
     no_args_is_help=True,
 )
-app.add_typer(dev_app, name="dev")
-
+commands = command_group()
+commands.add_typer(dev_app, name="dev")
 
 
 def _local() -> ModuleType:
@@ -34,21 +33,6 @@ def _local() -> ModuleType:
     return dev
 
 
-def _table(servers, *, with_data_dir: bool = False) -> Table:
-    table = Table(box=None, pad_edge=False)
-    table.add_column("database", no_wrap=True)
-    table.add_column("port", justify="right")
-    if with_data_dir:
-        table.add_column("data dir", overflow="fold")
-    table.add_column("status")
-    for server in servers:
-        # Text, not markup strings: a path may contain [brackets].
-        row = [server.name, str(server.port or "-")] + ([str(server.data_dir)] if with_data_dir else [])
-        state = Text(server.action, style="green" if server.running else "")
-        table.add_row(*map(Text, row), state)
-    return table
-
-
 @dev_app.command("up")
 def up(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
     """Start one local server per database of the topology (reuses running ones).
@@ -57,7 +41,7 @@ def up(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
     """
     path = topology_path(file)
     servers = _local().up(path, env)
-    stderr.print(_table(servers))
+    stderr.print(servers_table(servers))
     option = f" -f {shlex.quote(str(path))}" if file is not None else ""
     stderr.print(f'next: eval "$(vtopo dev env{option})"', style="dim", markup=False)
 
@@ -82,7 +66,7 @@ def status(file: TopologyFileOption = None) -> None:
     if not servers:
         stderr.print("no local servers for this topology (run `vtopo dev up`)")
         return
-    stderr.print(_table(servers, with_data_dir=True))
+    stderr.print(servers_table(servers, with_data_dir=True))
 
 
 @dev_app.command("down")
@@ -98,4 +82,4 @@ def down(
     if not servers:
         stderr.print("no local servers for this topology")
         return
-    stderr.print(_table(servers))
+    stderr.print(servers_table(servers))

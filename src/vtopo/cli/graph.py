@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
 
-from vtopo.catalog.desired import build_desired
-from vtopo.graph import GraphFormat, live_graph, render_graph, topology_graph
-from vtopo.pipeline import database_order, read_state
-from vtopo.spec.loader import load_topology
+from vtopo.graph import GraphFormat, render_graph
+from vtopo.operations.graph import draw_topology
 
-from .app import EnvironmentOption, TopologyFileOption, app, topology_path
+from .app import EnvironmentOption, TopologyFileOption, command_group, topology_path
 from .output import stderr
 
+commands = command_group()
 
-@app.command()
+
+@commands.command()
 def graph(
     file: TopologyFileOption = None,
     format: Annotated[GraphFormat, typer.Option("--format", help="mermaid (GitHub/GitLab Markdown), dot (Graphviz) or text.")] = GraphFormat.text,
@@ -29,14 +30,7 @@ def graph(
     Example: vtopo graph -f topology.yaml --format dot | dot -Tsvg > topology.svg
     Example: vtopo graph --live --format mermaid
     """
-    topology = load_topology(topology_path(file), env)
-    naming = {"primary": topology.primary_name, "databases": database_order(topology),
-              "name": topology.name, "environment": topology.environment}
-    if live:
-        with stderr.status("reading the live catalogs…"):
-            context = read_state(topology)
-        picture = live_graph(context.desired, context.live, **naming)
-    else:
-        picture = topology_graph(build_desired(topology), **naming)
+    with stderr.status("reading the live catalogs…") if live else nullcontext():
+        picture = draw_topology(topology_path(file), env=env, live=live)
     # Plain echo: the drawing is the artifact (no rich markup or wrapping).
     typer.echo(render_graph(picture, format), nl=False)

@@ -8,13 +8,16 @@ from typing import Annotated
 import typer
 
 from vtopo.errors import VtopoError
-from vtopo.inspect import inspect_databases, sources_from_file, sources_from_pairs
+from vtopo.operations.inspect import inspect_topology
+from vtopo.report.inspect import inspection_lines
 
-from .app import EnvironmentOption, TopologyFileOption, app, topology_path
-from .output import stderr
+from .app import EnvironmentOption, TopologyFileOption, command_group, topology_path
+from .output import print_lines, stderr
+
+commands = command_group()
 
 
-@app.command()
+@commands.command()
 def inspect(
     file: TopologyFileOption = None,
     dsn: Annotated[
@@ -36,21 +39,10 @@ def inspect(
     """
     if dsn and file is not None:
         raise VtopoError("give -f FILE or --dsn pairs, not both")
-    if out is not None and out.exists() and not force:
-        raise VtopoError(f"{out} exists; nothing was written", hint="pass --force to overwrite it, or choose another --out")
-    sources = sources_from_pairs(dsn, primary) if dsn else sources_from_file(topology_path(file), env)
     with stderr.status("reading the live catalogs…"):
-        result = inspect_databases(sources)
+        result = inspect_topology(
+            dsn_pairs=dsn, primary=primary, path=None if dsn else topology_path(file), env=env, out=out, force=force
+        )
     if out is None:
         typer.echo(result.text, nl=False)
-    else:
-        out.write_text(result.text, encoding="utf-8")
-        stderr.print(f"wrote {out} (primary: {result.primary})", markup=False)
-    for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if result.pending:
-        stderr.print("[yellow]warning:[/] vtopo plan on this file would still change:", highlight=False)
-        for line in result.pending:
-            stderr.print(f"  {line}", markup=False)
-    if result.variables:
-        stderr.print(f"set before `vtopo plan`: {' '.join(result.variables)}", markup=False)
+    print_lines(stderr, inspection_lines(result, out))

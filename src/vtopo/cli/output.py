@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+
+from vtopo.report.targeting import targeting_warning
 
 # Redirected output (CI logs, files) is not squeezed into 80 columns: tables such as
 # `vtopo check`'s would fold every Remote SQL detail. $COLUMNS still wins.
@@ -23,21 +25,16 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.
 
 
 def warn_targeting(targets: list[str], *, applied: bool = False) -> None:
-    """Terraform's warning for -target, on stderr: a targeted plan is not the whole picture."""
-    if not targets:
+    """Terraform's warning for -target, on stderr."""
+    warning = targeting_warning(targets, applied=applied)
+    if warning is None:
         return
-    if applied:
-        title = "Applied changes may be incomplete"
-        body = (
-            "The plan was made with --target, so changes the topology asks for outside "
-            f"{', '.join(targets)} were not applied. Run `vtopo plan` to see whether others are pending."
-        )
-    else:
-        title = "Resource targeting is in effect"
-        body = (
-            f"This plan covers only {', '.join(targets)}, so it may not show every change the topology "
-            "asks for. --target is for exceptional situations such as recovering from an error, "
-            "not for routine use."
-        )
+    title, body = warning
     stderr.print(f"[bold yellow]Warning:[/] [yellow]{title}[/]")
     stderr.print(body, markup=False, style="yellow")
+
+
+def print_lines(console: Console, lines: list[RenderableType]) -> None:
+    """Lines from a report: strings are printed as they are (no markup, no highlighting)."""
+    for line in lines:
+        console.print(line, markup=False, highlight=False)

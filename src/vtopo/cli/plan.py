@@ -9,13 +9,15 @@ from typing import Annotated
 
 import typer
 
-from vtopo.pipeline import make_plan
+from vtopo.operations.plan import make_plan
 from vtopo.plan.document import plan_document, write_plan
 from vtopo.report.markdown import render_markdown
 from vtopo.report.text import render_text
 
-from .app import EnvironmentOption, TargetOption, TopologyFileOption, app, topology_path
+from .app import EnvironmentOption, TargetOption, TopologyFileOption, command_group, topology_path
 from .output import stderr, stdout, warn_targeting
+
+commands = command_group()
 
 
 class PlanFormat(str, Enum):
@@ -24,7 +26,7 @@ class PlanFormat(str, Enum):
     markdown = "markdown"
 
 
-@app.command()
+@commands.command()
 def plan(
     file: TopologyFileOption = None,
     format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
@@ -51,6 +53,7 @@ def plan(
     else:
         stdout.print(render_text(result, show_sql=sql))
     if out is not None:
+        # After showing it: the plan file is the artifact as it was shown.
         write_plan(result, out)
         stderr.print(f"Saved the plan to {out}; run: vtopo apply {out}", markup=False)
     if detailed_exitcode and not result.is_empty:

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from vtopo.query.errors import QueryError
-from vtopo.query.search import SearchRequest, SearchResult, run_search
+from vtopo.query.search import SearchRequest, run_search
 from vtopo.query.target import Via
+from vtopo.report.query import search_document, search_notes, search_table
 
-from .app import EnvironmentOption, TopologyFileOption, app, topology_path
-from .output import stderr, stdout
+from .app import EnvironmentOption, TopologyFileOption, command_group, topology_path
+from .output import print_lines, stderr, stdout
+
+commands = command_group()
 
 
 class QueryFormat(str, Enum):
@@ -24,7 +25,7 @@ class QueryFormat(str, Enum):
     json = "json"
 
 
-@app.command()
+@commands.command()
 def query(
     collection: Annotated[str, typer.Argument(help="Collection name from the topology.", show_default=False)],
     file: TopologyFileOption = None,
@@ -64,15 +65,10 @@ def query(
     )
     result = run_search(topology_path(file), request, env=env)
     if format is QueryFormat.json:
-        typer.echo(json.dumps(_document(result), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(search_document(result), indent=2, ensure_ascii=False))
     else:
-        stdout.print(_table(result))
-    for note in result.notes:
-        stderr.print(f"note: {note}", markup=False)
-    stderr.print(
-        f"{len(result.hits)} row(s) from {result.collection} ({result.via}, database {result.database}, {result.measure})",
-        markup=False,
-    )
+        stdout.print(search_table(result))
+    print_lines(stderr, search_notes(result))
 
 
 def _argument(value: str | None, option: str) -> str | None:
@@ -85,28 +81,3 @@ def _argument(value: str | None, option: str) -> str | None:
     except OSError as error:
         raise QueryError(f"{option} {value}: cannot read {path}: {error.strerror or error}") from None
 
-
-def _document(result: SearchResult) -> list[dict]:
-    rows = []
-    for hit in result.hits:
-        row: dict = {"id": hit.id, "distance": hit.distance}
-        if hit.metadata is not None:
-            row["metadata"] = hit.metadata
-        rows.append(row)
-    return rows
-
-
-def _table(result: SearchResult) -> Table:
-    with_metadata = any(hit.metadata is not None for hit in result.hits)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("id", overflow="fold")
-    table.add_column("distance", justify="right")
-    if with_metadata:
-        table.add_column("metadata", overflow="fold")
-    for hit in result.hits:
-        # Text(): values from the database are never read as rich markup.
-        cells = [Text(hit.id), Text(f"{hit.distance:.6f}")]
-        if with_metadata:
-            cells.append(Text(json.dumps(hit.metadata, ensure_ascii=False, separators=(", ", ": "))))
-        table.add_row(*cells)
-    return table

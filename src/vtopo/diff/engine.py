@@ -1,4 +1,4 @@
-"""The generic diff: desired vs live catalogs → changes, one rule per kind.
+"""The generic diff: desired vs live catalogs → changes, by each kind's rule (vtopo.kinds).
 
 After the per-object comparison, replacements and drops cascade to the live
 objects that depend on them (a dropped view takes its grants with it, so the
@@ -7,39 +7,58 @@ grants are re-created).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from vtopo.catalog.changes import Action, Change, ChangeReason
 from vtopo.catalog.model import Catalog, CatalogObject, Key
 from vtopo.errors import PlanError
-from vtopo.catalog.changes import Action, Change
+from vtopo.kinds import kind_of
 
-from .rules import rule_for
+
+@dataclass
+class Comparison:
+    """Every change, sorted; and the keys of look-alikes vtopo must not touch (a plan stops on them)."""
+
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Key] = field(default_factory=list)
+
+
+def compare_catalogs(desired: Catalog, live: Catalog) -> Comparison:
+    """What would turn `live` into `desired` (never raises: `graph --live` shows conflicts too)."""
+    changes: dict[Key, Change] = {}
+    conflicts: list[Key] = []
+    for key, wanted in desired.objects.items():
+        current = live.get(key)
+        if current is None:
+            changes[key] = Change(Action.create, None, wanted, reason_code=ChangeReason.missing)
+            continue
+        kind = kind_of(wanted.kind)
+        if not current.managed and not kind.may_adopt(current, wanted):
+            conflicts.append(key)
+            continue
+        verdict = kind.compare(current, wanted)
+        if verdict is not None:
+            changes[key] = Change(verdict.action, current, wanted, reason=verdict.reason, reason_code=verdict.code)
+    for key, current in live.objects.items():
+        if key not in desired.objects and current.managed and kind_of(current.kind).may_delete(current):
+            changes[key] = Change(Action.delete, current, None, reason="not in the topology", reason_code=ChangeReason.not_in_topology)
+    _cascade(changes, desired, live)
+    return Comparison(sorted(changes.values(), key=lambda c: (c.database, c.kind.rank, c.name)), conflicts)
 
 
 def diff_catalogs(desired: Catalog, live: Catalog) -> list[Change]:
     """Changes that turn `live` into `desired`. Raises PlanError on objects vtopo must not touch."""
-    changes: dict[Key, Change] = {}
-    conflicts: list[str] = []
-    for key, wanted in desired.objects.items():
-        current = live.get(key)
-        if current is None:
-            changes[key] = Change(Action.create, None, wanted)
-            continue
-        rule = rule_for(wanted.kind)
-        if not current.managed and not rule.may_adopt(current, wanted):
-            conflicts.append(
-                f"database {wanted.database!r}: {wanted.label()} exists but was not created by vtopo; "
+    comparison = compare_catalogs(desired, live)
+    if comparison.conflicts:
+        raise PlanError(
+            "\n".join(
+                f"database {database!r}: {desired.objects[(database, kind, name)].label()} exists but was not created by vtopo; "
                 "rename or drop it, or change the topology"
-            )
-            continue
-        verdict = rule.compare(current, wanted)
-        if verdict is not None:
-            changes[key] = Change(verdict.action, current, wanted, reason=verdict.reason)
-    for key, current in live.objects.items():
-        if key not in desired.objects and current.managed and rule_for(current.kind).may_delete(current):
-            changes[key] = Change(Action.delete, current, None, reason="not in the topology")
-    if conflicts:
-        raise PlanError("\n".join(conflicts), hint="vtopo only changes objects it manages")
-    _cascade(changes, desired, live)
-    return sorted(changes.values(), key=lambda c: (c.database, c.kind.rank, c.name))
+                for database, kind, name in comparison.conflicts
+            ),
+            hint="vtopo only changes objects it manages",
+        )
+    return comparison.changes
 
 
 def _cascade(changes: dict[Key, Change], desired: Catalog, live: Catalog) -> None:
@@ -58,6 +77,7 @@ def _cascade(changes: dict[Key, Change], desired: Catalog, live: Catalog) -> Non
             if wanted is None:
                 continue  # not desired: already planned for deletion, or retained
             changes[dependant.key] = Change(
-                Action.replace, dependant, wanted, reason=f"re-created: depends on {key[1].value} {key[2]}"
+                Action.replace, dependant, wanted, reason=f"re-created: depends on {key[1].value} {key[2]}",
+                reason_code=ChangeReason.dependency_replaced,
             )
             pending.append(dependant.key)

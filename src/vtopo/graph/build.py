@@ -5,29 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, Mapping
 
-from vtopo.catalog.model import CatalogObject, Key, ObjectKind
-from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA, server_name
+from vtopo.catalog.model import CatalogObject, Key
+from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA
+from vtopo.kinds import kind_of
+from vtopo.spec.names import server_name
 
 from .model import DatabaseBox, Edge, EdgeKind, Graph, Mode, Node, NodeKind, Status
 
-K = ObjectKind
-MEASURES = {"cosine_ops": "cosine", "l2_ops": "l2", "ip_ops": "inner_product", "l1_ops": "l1"}
 Statuses = Mapping[Key, tuple[Status, str]]
-
-
-def measure_of(opclass: str) -> str:
-    """vector_cosine_ops → cosine (halfvec_l2_ops → l2)."""
-    return MEASURES.get(opclass.partition("_")[2], opclass)
-
-
-PARAMETER_ORDER = ("m", "ef_construction", "lists")
-
-
-def index_text(spec: Mapping) -> str:
-    given = spec.get("params", {})
-    ordered = sorted(given, key=lambda key: (PARAMETER_ORDER.index(key) if key in PARAMETER_ORDER else 99, key))
-    params = " ".join(f"{key}={given[key]}" for key in ordered)
-    return f"{spec['method']} {params}".strip()
 
 
 def build_graph(
@@ -51,6 +36,12 @@ def build_graph(
 
 
 class _Builder:
+    """The canvas kinds draw on: nodes, parts of nodes, edges, all with statuses."""
+
+    # The vocabulary kinds draw with (they never import graph: graph depends on kinds).
+    NodeKind = NodeKind
+    EdgeKind = EdgeKind
+
     def __init__(self, graph: Graph, primary: str, databases: list[str], statuses: Statuses) -> None:
         self.graph, self.primary, self.databases, self.statuses = graph, primary, databases, statuses
         self.nodes: dict[str, Node] = {}
@@ -149,99 +140,14 @@ class _Builder:
         self.node(node_id, NodeKind.role, name, None)
         return node_id
 
-    # -- one handler per kind ----------------------------------------------------------
+    # -- each kind draws its own objects (vtopo.kinds) ---------------------------------
     def add(self, obj: CatalogObject) -> None:
-        handler = getattr(self, f"_add_{obj.kind.value}", None)
-        if handler is not None:
-            handler(obj, obj.spec_dict)
+        kind_of(obj.kind).draw(self, obj, obj.spec_dict)
 
-    def _add_collection(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.collection_id(obj.database, obj.name)
-        self.update(node_id, details=(f"{spec['dimension']} × {spec['type']}",) + self.nodes[node_id].details)
-        self.tables.add(node_id)
-        self.own_status(node_id, obj)
-
-    def _add_vector_index(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.collection_id(obj.database, spec["collection"])
-        if "#" in obj.name:  # a second vector index on the same table
-            self.part_status(node_id, obj, f"extra index {obj.attrs_dict.get('index_name', '')}")
-            return
-        node = self.nodes[node_id]
-        self.update(node_id, details=node.details + (f"{measure_of(spec['opclass'])} · {index_text(spec)}",))
-        self.indexed.add(node_id)
-        self.part_status(node_id, obj, "vector index")
-
-    def _add_metadata_index(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.collection_id(obj.database, spec["collection"])
-        if spec["field"] != "*":
-            self.fields.setdefault(node_id, {})[spec["field"]] = f"({spec['type']}, indexed)"
-        self.part_status(node_id, obj, "metadata index" if spec["field"] == "*" else f"index on {spec['field']}")
-
-    def _note_fields(self, collection_node: str, fields: dict[str, str]) -> None:
+    def note_fields(self, collection_node: str, fields: dict[str, str]) -> None:
         known = self.fields.setdefault(collection_node, {})
         for name, field_type in fields.items():
             known.setdefault(name, f"({field_type})")
-
-    def _add_exposure_view(self, obj: CatalogObject, spec: dict) -> None:
-        collection = self.collection_id(obj.database, obj.name)
-        node_id = self.exposure_id(obj.database, obj.name)
-        self.own_status(node_id, obj)
-        self._note_fields(collection, spec.get("fields", {}))
-        self.edge(collection, node_id, EdgeKind.exposes, self.status(obj)[0])
-
-    def _add_role(self, obj: CatalogObject, spec: dict) -> None:
-        purpose = obj.attrs_dict.get("purpose")
-        if obj.database == self.primary and purpose == "grantee":
-            self.own_status(self.role_id(obj.name), obj)
-        elif purpose == "reader" and obj.database != self.primary:
-            node_id = self.server_id(server_name(obj.database), obj.database)
-            self.part_status(node_id, obj, f"reader role {obj.name}")
-
-    def _add_role_setting(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.server_id(server_name(obj.database), obj.database)
-        self.facts(node_id, "settings", f"{spec['setting']}={spec['value']}")
-        self.part_status(node_id, obj, f"setting {spec['setting']}")
-
-    def _add_foreign_server(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.server_id(obj.name, spec.get("remote_database") or None)
-        self.own_status(node_id, obj)
-
-    def _add_user_mapping(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.server_id(spec["server"])
-        if spec.get("user"):
-            self.facts(node_id, "user", spec["user"])
-        self.part_status(node_id, obj, "user mapping")
-
-    def _add_foreign_table(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = self.foreign_table_id(obj.name)
-        self.own_status(node_id, obj)
-        status = self.status(obj)[0]
-        if spec.get("server"):
-            server = self.server_id(spec["server"])
-            self.edge(server, node_id, EdgeKind.serves, status)
-            remote = self.server_targets.get(spec["server"])
-            if remote:
-                self.edge(self.exposure_id(remote, obj.name), node_id, EdgeKind.fdw, status)
-
-    def _add_exposed_view(self, obj: CatalogObject, spec: dict) -> None:
-        node_id = f"view:{obj.database}:{obj.name}"
-        self.node(node_id, NodeKind.view, obj.name, obj.database)
-        self.own_status(node_id, obj)
-        schema, relation = (list(spec.get("source") or []) + ["", ""])[:2]
-        status = self.status(obj)[0]
-        if schema == VTOPO_SCHEMA and relation:
-            self.edge(self.foreign_table_id(relation), node_id, EdgeKind.reads, status)
-        elif schema == VECS_SCHEMA and relation:
-            collection = self.collection_id(obj.database, relation)
-            self._note_fields(collection, spec.get("fields", {}))
-            self.edge(collection, node_id, EdgeKind.reads, status)
-
-    def _add_grant(self, obj: CatalogObject, spec: dict) -> None:
-        if spec.get("on_kind") != K.exposed_view.value or obj.database != self.primary:
-            return  # only "who may read which exposed view" is drawn
-        view = f"view:{obj.database}:{spec['on_name']}"
-        self.node(view, NodeKind.view, spec["on_name"], obj.database)
-        self.edge(view, self.role_id(spec["role"]), EdgeKind.grants, self.status(obj)[0])
 
 
 def _worse(a: Status, b: Status) -> Status:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vtopo.catalog.model import Catalog, CatalogObject, Key
-from vtopo.diff.rules import rule_for
+from vtopo.diff.engine import compare_catalogs
 from vtopo.plan.model import Plan
 from vtopo.catalog.changes import Action
 
@@ -40,27 +40,17 @@ def plan_graph(plan: Plan) -> Graph:
 def drift(desired: Catalog, live: Catalog) -> tuple[list[CatalogObject], dict[Key, tuple[Status, str]]]:
     """What the databases hold (plus what they lack), and how each object differs from the topology.
 
-    Uses the planner's per-kind rules, so "drifted" means exactly "plan would change it".
+    Straight from the diff engine (cascade included), so "drifted" means exactly "plan would change it".
     """
-    objects: list[CatalogObject] = []
-    statuses: dict[Key, tuple[Status, str]] = {}
-    for key, wanted in desired.objects.items():
-        current = live.get(key)
-        if current is None:
-            objects.append(wanted)
-            statuses[key] = (Status.added, "")
-            continue
-        objects.append(current)
-        rule = rule_for(wanted.kind)
-        if not current.managed and not rule.may_adopt(current, wanted):
-            statuses[key] = (Status.foreign, "")
-            continue
-        verdict = rule.compare(current, wanted)
-        statuses[key] = (Status.changed, verdict.reason) if verdict else (Status.same, "")
-    for key, current in live.objects.items():
-        if key not in desired.objects and current.managed and rule_for(current.kind).may_delete(current):
-            objects.append(current)
-            statuses[key] = (Status.removed, "")
+    comparison = compare_catalogs(desired, live)
+    statuses: dict[Key, tuple[Status, str]] = {key: (Status.same, "") for key in desired.objects}
+    for change in comparison.changes:
+        reason = change.reason if change.action in (Action.update, Action.replace) else ""
+        statuses[change.subject.key] = (ACTION_STATUS[change.action], reason)
+    for key in comparison.conflicts:
+        statuses[key] = (Status.foreign, "")
+    objects = [live.get(key) or desired.objects[key] for key in desired.objects]
+    objects += [change.before for change in comparison.changes if change.action is Action.delete and change.before is not None]
     return objects, statuses
 
 

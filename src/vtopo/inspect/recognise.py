@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vtopo.catalog.desired import ITERATIVE_DEFAULTS
+from vtopo.desired.settings import ITERATIVE_DEFAULTS
+from vtopo.diagnostics import Diagnostic, warning
 from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind
-from vtopo.catalog.names import VECS_SCHEMA, reader_role_name, server_name
+from vtopo.catalog.names import VECS_SCHEMA, measure_of
+from vtopo.spec.names import reader_role_name, server_name
 from vtopo.spec.models import IndexSpec, ServerOptions
+from vtopo.spec.resolve import dsn_defaults
 from vtopo.spec.secrets import find_references
 
 from .sources import Source, Sources, env_variable
 
 K = ObjectKind
-MEASURES = {"cosine_ops": "cosine", "l2_ops": "l2", "ip_ops": "inner_product"}
 # reader-role setting -> (index method it belongs to, key of the collection's search block)
 SEARCH_SETTINGS = {
     "hnsw.ef_search": ("hnsw", "ef_search"),
@@ -37,8 +39,12 @@ SERVER_DEFAULTS = {name: info.default for name, info in ServerOptions.model_fiel
 @dataclass
 class Recognised:
     data: dict[str, Any]  # the topology file as plain data
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)  # ${env:...} names the user must set
+
+    def warn(self, message: str) -> None:
+        """What cannot be said in a topology file (plan on the written file would change it)."""
+        self.warnings.append(warning(message))
 
 
 def guess_primary(live: Catalog, sources: Sources) -> str:
@@ -80,7 +86,7 @@ def _collections(live: Catalog, result: Recognised) -> dict[str, dict[str, Any]]
         if obj.kind is not K.collection:
             continue
         if obj.name in collections:
-            result.warnings.append(
+            result.warn(
                 f"collection {obj.name} exists in {collections[obj.name]['database']} and {obj.database}: a topology names "
                 f"each collection once, so the one in {obj.database} is left out (plan would drop it)"
             )
@@ -105,7 +111,7 @@ def _collections(live: Catalog, result: Recognised) -> dict[str, dict[str, Any]]
 def _index(live: Catalog, collection: CatalogObject, vector_type: str, result: Recognised) -> dict[str, Any]:
     extra = [o for o in live.in_database(collection.database) if o.kind is K.vector_index and o.name.startswith(f"{collection.name}#")]
     for obj in extra:
-        result.warnings.append(
+        result.warn(
             f"collection {collection.name}: a second vector index {obj.attrs_dict.get('index_name')} "
             "(vtopo keeps one per collection; plan would drop it)"
         )
@@ -113,16 +119,15 @@ def _index(live: Catalog, collection: CatalogObject, vector_type: str, result: R
     if index is None:
         return {"index": {"method": "none"}}
     spec = index.spec_dict
-    prefix, _, suffix = spec["opclass"].partition("_")
-    measure = MEASURES.get(suffix)
-    if measure is None or prefix != vector_type:
-        result.warnings.append(
+    measure = measure_of(spec["opclass"])
+    if measure is None or spec["opclass"].partition("_")[0] != vector_type:
+        result.warn(
             f"collection {collection.name}: index operator class {spec['opclass']} has no vtopo measure "
             "(cosine, l2, inner_product); written as cosine, so plan would rebuild the index"
         )
         measure = "cosine"
     if not spec.get("valid", True):
-        result.warnings.append(f"collection {collection.name}: its vector index is invalid (a failed build); plan rebuilds it")
+        result.warn(f"collection {collection.name}: its vector index is invalid (a failed build); plan rebuilds it")
     params = {key: value for key, value in spec["params"].items() if key in IndexSpec.model_fields}
     return {"measure": measure, "index": {"method": spec["method"], **params}}
 
@@ -142,14 +147,14 @@ def _exposures(live: Catalog, primary: str, collections: dict[str, dict[str, Any
         spec = obj.spec_dict
         entry = collections.get(spec["collection"])
         if entry is None:
-            result.warnings.append(f"view {obj.name} exposes collection {spec['collection']!r}, which no database holds; left out")
+            result.warn(f"view {obj.name} exposes collection {spec['collection']!r}, which no database holds; left out")
             continue
         if "expose" in entry:
-            result.warnings.append(f"collection {spec['collection']}: also exposed as {obj.name}; vtopo keeps one view (left out)")
+            result.warn(f"collection {spec['collection']}: also exposed as {obj.name}; vtopo keeps one view (left out)")
             continue
         on_primary = spec.get("source", [None])[0] == VECS_SCHEMA
         if on_primary != (entry["database"] == primary):
-            result.warnings.append(f"view {obj.name} reads {'.'.join(spec.get('source', []))}, not where {spec['collection']} lives; plan would replace it")
+            result.warn(f"view {obj.name} reads {'.'.join(spec.get('source', []))}, not where {spec['collection']} lives; plan would replace it")
         expose: dict[str, Any] = {"view": obj.name}
         if grants.get(obj.name):
             expose["grant"] = sorted(grants[obj.name])
@@ -161,7 +166,7 @@ def _exposures(live: Catalog, primary: str, collections: dict[str, dict[str, Any
             if entry is not None and entry["database"] == obj.database:
                 _add_fields(entry, obj.spec_dict)
                 if "expose" not in entry:
-                    result.warnings.append(
+                    result.warn(
                         f"collection {obj.name}: {obj.database} has its exposure view but the primary has no view "
                         "for it; left unexposed (plan would drop the exposure view)"
                     )
@@ -203,12 +208,7 @@ def _database(source: Source, live: Catalog, primary: str, collections: dict[str
 def _server_facts(source: Source, server: CatalogObject, live: Catalog, primary: str, result: Recognised) -> dict[str, Any]:
     """fdw keys that make the desired server equal the live one (defaults left out)."""
     options = dict(server.spec_dict["options"])
-    connection = source.connection_facts()
-    defaults = {
-        "host": connection.get("host") or connection.get("hostaddr") or "localhost",
-        "port": connection.get("port") or "5432",
-        "dbname": connection.get("dbname") or connection.get("user") or "postgres",
-    }
+    defaults = dsn_defaults(source.connection_facts())
     facts: dict[str, Any] = {}
     for key in ("host", "port", "dbname"):
         value = options.pop(key, None)
@@ -228,7 +228,7 @@ def _server_facts(source: Source, server: CatalogObject, live: Catalog, primary:
     if tuned:
         facts["options"] = tuned
     for key in options:
-        result.warnings.append(f"server {server.name}: option {key} has no topology key; plan would remove it")
+        result.warn(f"server {server.name}: option {key} has no topology key; plan would remove it")
     mapping = live.get((primary, K.user_mapping, f"{server.name}:public"))
     user = mapping.spec_dict.get("user") if mapping is not None else None
     if user and user != reader_role_name(source.name):
@@ -267,7 +267,7 @@ def _search_settings(live: Catalog, sources: Sources, collections: dict[str, dic
             if key == "iterative_scan" and _is_default(value, method, fitting):
                 continue  # what vtopo sets anyway for exposed collections with fields
             if not fitting or (method == "ivfflat" and value == "strict_order"):
-                result.warnings.append(f"{source.name}: reader role setting {setting}={value} fits no exposed collection; plan would remove it")
+                result.warn(f"{source.name}: reader role setting {setting}={value} fits no exposed collection; plan would remove it")
                 continue
             for entry in fitting.values():
                 entry.setdefault("search", {})[key] = value if key == "iterative_scan" else int(value)

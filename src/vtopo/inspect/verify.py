@@ -5,33 +5,24 @@ Anything left is what `vtopo plan` on the file would change; inspect reports it.
 
 from __future__ import annotations
 
-from psycopg.conninfo import conninfo_to_dict
-
-from vtopo.catalog.desired import FdwTarget, build_desired, reader_role
+from vtopo.desired.build import build_desired
 from vtopo.diff.engine import diff_catalogs
 from vtopo.errors import PlanError
 from vtopo.introspect.live import Wanted, introspect_all, live_catalog
 from vtopo.spec.loader import parse_topology
 from vtopo.spec.models import Topology
+from vtopo.spec.resolve import FdwTarget, fdw_target
 
 from .sources import Sources
 
 
 def fdw_targets(topology: Topology, sources: Sources) -> dict[str, FdwTarget]:
     """Where each foreign server would point (the defaults of spec.resolve), without passwords."""
-    targets = {}
-    for source in sources.databases:
-        fdw = topology.databases[source.name].fdw
-        if fdw is None:
-            continue
-        parts = conninfo_to_dict(source.dsn.reveal())
-        targets[source.name] = FdwTarget(
-            host=fdw.host or str(parts.get("host") or parts.get("hostaddr") or "localhost"),
-            port=str(fdw.port or parts.get("port") or 5432),
-            dbname=fdw.dbname or str(parts.get("dbname") or parts.get("user") or "postgres"),
-            user=reader_role(topology, source.name),
-        )
-    return targets
+    return {
+        source.name: fdw_target(topology, source.name, source.dsn)
+        for source in sources.databases
+        if topology.databases[source.name].fdw is not None
+    }
 
 
 def pending_changes(text: str, sources: Sources) -> list[str]:

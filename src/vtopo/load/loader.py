@@ -10,18 +10,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 import psycopg
 
 from vtopo.query.session import Sessions, database_errors, describe, require_collection
 from vtopo.query.target import Target, Via, route
 from vtopo.spec.resolve import ResolvedTopology
+from vtopo.vectors.records import EncodedRow, RowProblem, encode_row
+from vtopo.vectors.shape import VectorShape
+from vtopo.vectors.staging import DEFAULT_BATCH, Staging, batched
 
 from .errors import LoadError
 from .readers import Source, open_source
-from .rows import EncodedRow, RowProblem, encode_row
-from .writer import DEFAULT_BATCH, Staging, merge_in_batches
+from .writer import merge_in_batches
 
 MAX_PROBLEMS = 10  # report this many bad records, then stop reading
 
@@ -83,35 +85,36 @@ def load_file(
 
 def _stage(source: Source, staging: Staging, target: Target, batch_size: int, progress: LoadProgress | None) -> None:
     problems: list[str] = []
-    read = 0
     with staging.copying() as write:
-        batch: list[EncodedRow] = []
-        for record in source.rows():
-            read += 1
-            problem = record.problem
-            if problem is None:
-                try:
-                    encoded = encode_row(record.id, record.vector, record.metadata, target.shape)
-                except RowProblem as error:
-                    problem = str(error)
-            if problem is not None:
-                problems.append(f"{source.path}:{record.position}: {problem}")
-                if len(problems) >= MAX_PROBLEMS:
-                    break
-                continue
+        for batch in batched(_checked(source, target.shape, problems), batch_size):
             if problems:
-                continue  # keep checking to report more problems, but stage nothing more
-            batch.append(encoded)
-            if len(batch) >= batch_size:
-                write(batch)
-                batch = []
-                if progress is not None:
-                    progress.reading(read, source.done(), source.total)
+                break  # the records after the first bad one are only checked
+            write(batch)
+            if progress is not None and len(batch) == batch_size:
+                progress.reading(staging.rows, source.done(), source.total)
         if problems:
             raise _bad_records(problems, source, target)  # aborts the COPY: nothing staged
-        write(batch)
     if progress is not None:
-        progress.reading(read, source.total, source.total)
+        progress.reading(staging.rows, source.total, source.total)
+
+
+def _checked(source: Source, shape: VectorShape, problems: list[str]) -> Iterator[EncodedRow]:
+    """The encoded records until the first bad one; after it, keep checking to report more problems
+    (into `problems`, MAX_PROBLEMS at the most) but yield nothing more. Until then every record read
+    is yielded, so the rows staged are the records read."""
+    for record in source.rows():
+        problem = record.problem
+        if problem is None:
+            try:
+                encoded = encode_row(record.id, record.vector, record.metadata, shape)
+            except RowProblem as error:
+                problem = str(error)
+        if problem is not None:
+            problems.append(f"{source.path}:{record.position}: {problem}")
+            if len(problems) >= MAX_PROBLEMS:
+                return
+        elif not problems:
+            yield encoded
 
 
 def _bad_records(problems: list[str], source: Source, target: Target) -> LoadError:

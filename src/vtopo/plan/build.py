@@ -1,4 +1,4 @@
-"""Turn changes into an ordered plan across databases.
+"""Turn changes into an ordered plan across databases (steps not rendered yet: render.steps does that).
 
 Order: drops on the primary first (its foreign tables and views stop reading
 the secondaries), then every secondary (drops in reverse dependency order,
@@ -11,68 +11,64 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timezone
 
-from vtopo.catalog import objects as o
-from vtopo.catalog.model import Catalog, ObjectKind, fingerprint
-from vtopo.catalog.names import gin_index_name, metadata_index_name, vector_index_name
-from vtopo.render.steps import INDEX_KINDS, render_step
+from vtopo.catalog.changes import Action, Change
+from vtopo.catalog.model import Catalog, fingerprint
+from vtopo.kinds import HazardFacts, kind_of
 
 from .hazards import attach_hazards
 from .model import Part, Phase, Plan, Step
-from vtopo.catalog.changes import Action, Change
 
-K = ObjectKind
+
+def _is_index(change: Change) -> bool:
+    return kind_of(change.kind).is_index
 
 
 def _distinct_index_name(change: Change) -> Change:
     """An online replacement needs a new index name while the old index still exists."""
     before, after = change.before, change.after
-    if after is None or before is None or after.kind not in INDEX_KINDS:
+    if after is None or before is None or not _is_index(change):
         return change
     old_name = before.attrs_dict["index_name"]
     if after.attrs_dict["index_name"] != old_name:
         return change
-    spec = after.spec_dict
     for generation in (1, 2):
-        if after.kind is K.vector_index:
-            name = vector_index_name(spec["collection"], spec["opclass"], spec["method"], spec["params"], generation)
-        elif spec["field"] == "*":
-            name = gin_index_name(spec["collection"], generation)
-        else:
-            name = metadata_index_name(spec["collection"], spec["field"], generation)
-        if name != old_name:
-            return dataclasses.replace(change, after=o.with_attrs(after, index_name=name))
+        renamed = kind_of(after.kind).renamed(after, generation)
+        if renamed.attrs_dict["index_name"] != old_name:
+            return dataclasses.replace(change, after=renamed)
     return change
 
 
 def _steps_for_database(database: str, changes: list[Change], is_primary: bool) -> list[Step]:
-    rebuilt_tables = {c.name for c in changes if c.kind is K.collection and c.action in (Action.create, Action.replace)}
-    dropped_tables = {c.name for c in changes if c.kind is K.collection and c.action in (Action.delete, Action.replace)}
+    holders = [c for c in changes if kind_of(c.kind).holds_rows]
+    rebuilt_tables = {c.name for c in holders if c.action in (Action.create, Action.replace)}
+    dropped_tables = {c.name for c in holders if c.action in (Action.delete, Action.replace)}
 
     def on_rebuilt(change: Change, tables: set[str]) -> bool:
-        return change.kind in INDEX_KINDS and change.subject.spec_dict["collection"] in tables
+        return _is_index(change) and change.subject.spec_dict["collection"] in tables
 
     drop_phase = Phase.primary_drops if is_primary else Phase.secondaries
     main_phase = Phase.primary if is_primary else Phase.secondaries
     steps: list[Step] = []
     for change in sorted(changes, key=lambda c: (-c.kind.rank, c.name)):
-        online = change.action is Action.replace and change.kind in INDEX_KINDS and not on_rebuilt(change, rebuilt_tables)
+        online = change.action is Action.replace and _is_index(change) and not on_rebuilt(change, rebuilt_tables)
         if change.action is Action.delete or (change.action is Action.replace and not online):
-            concurrently = change.kind in INDEX_KINDS and not on_rebuilt(change, dropped_tables)
+            concurrently = _is_index(change) and not on_rebuilt(change, dropped_tables)
             phase = drop_phase if change.action is Action.delete else main_phase
             steps.append(Step(database, phase, change, Part.drop, concurrently=concurrently))
     for change in sorted(changes, key=lambda c: (c.kind.rank, c.name)):
+        analyzed = kind_of(change.kind).analyzed
         if change.action is Action.delete:
             continue
-        if change.action is Action.replace and change.kind in INDEX_KINDS and not on_rebuilt(change, rebuilt_tables):
+        if change.action is Action.replace and _is_index(change) and not on_rebuilt(change, rebuilt_tables):
             steps.append(Step(database, main_phase, change, Part.online_replace, concurrently=True))
             continue
-        if change.kind is K.foreign_table and change.action is Action.update:
+        if analyzed and change.action is Action.update:
             steps.append(Step(database, main_phase, change, Part.analyze))  # the one thing to update
             continue
         part = Part.update if change.action is Action.update else Part.create
-        concurrently = change.kind in INDEX_KINDS and not on_rebuilt(change, rebuilt_tables)
+        concurrently = _is_index(change) and not on_rebuilt(change, rebuilt_tables)
         steps.append(Step(database, main_phase, change, part, concurrently=concurrently))
-        if change.kind is K.foreign_table:
+        if analyzed:
             steps.append(Step(database, main_phase, change, Part.analyze))
     return steps
 
@@ -87,8 +83,6 @@ def order_steps(changes: list[Change], primary: str, databases: list[str]) -> li
         steps.extend(_steps_for_database(database, mine, database == primary))
     position = {name: index for index, name in enumerate(databases)}
     steps.sort(key=lambda s: (PHASE_ORDER[s.phase], position[s.database]))  # stable: keeps per-database order
-    for step in steps:
-        step.statements = render_step(step)
     return steps
 
 
@@ -103,8 +97,9 @@ def build_plan(
     prevent_destroy: set[str],
     targets: list[str] | None = None,
 ) -> Plan:
+    """The plan with its steps in order; their statements are empty until render.steps.render_plan."""
     changes = [_distinct_index_name(c) for c in changes]
-    attach_hazards(changes, row_counts, prevent_destroy)
+    attach_hazards(changes, HazardFacts(row_counts, frozenset(prevent_destroy)))
     return Plan(
         topology_name=topology_name,
         primary=primary,

@@ -11,11 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vtopo import __version__
+from vtopo.version import __version__
 from vtopo.catalog.model import CatalogObject, ObjectKind, canonical_json
+from vtopo.diagnostics import note
 from vtopo.errors import PlanError
 
-from .model import Part, Phase, Plan, Statement, Step
+from .model import Part, Phase, Plan, Statement, StatementRole, Step
 from vtopo.catalog.changes import Action, Change, Hazard, HazardKind
 
 FORMAT_VERSION = 1
@@ -133,7 +134,7 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
             change=changes[s["change"]],
             part=Part(s["part"]),
             concurrently=s["concurrently"],
-            statements=[Statement(**st) for st in s["statements"]],
+            statements=[Statement(st["sql"], st["transactional"], StatementRole(st["role"]), st["index_name"]) for st in s["statements"]],
         )
         for s in data["steps"]
     ]
@@ -147,7 +148,7 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
         fingerprints={db: info["fingerprint"] for db, info in data["databases"].items()},
         created_at=data.get("created_at", ""),
         targets=data.get("targets", []),
-        notes=data.get("notes", []),
+        notes=[note(text) for text in data.get("notes", [])],
         environment=data.get("environment"),
     )
 

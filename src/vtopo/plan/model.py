@@ -8,9 +8,10 @@ with secrets only by apply.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 from vtopo.catalog.changes import Action, Change, Hazard
+from vtopo.diagnostics import Diagnostic
 
 
 class Phase(str, Enum):
@@ -21,12 +22,19 @@ class Phase(str, Enum):
     primary = "primary"
 
 
+class StatementRole(StrEnum):
+    """What a statement does, which decides how apply runs it."""
+
+    ddl = "ddl"  # inside the database's transaction (unless the step is concurrent)
+    index = "index"  # a concurrent index build: its own timeouts, checked for indisvalid
+    analyze = "analyze"  # statistics refresh after the transaction
+
+
 @dataclass(frozen=True)
 class Statement:
     sql: str  # masked: what people see and the plan file stores
     transactional: bool = True
-    # "ddl", "index" (concurrent build, checked for indisvalid), "analyze"
-    role: str = "ddl"
+    role: StatementRole = StatementRole.ddl
     index_name: str | None = None
 
 
@@ -62,7 +70,7 @@ class Plan:
     fingerprints: dict[str, str]
     created_at: str = ""
     targets: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # things people should know (never secrets)
+    notes: list[Diagnostic] = field(default_factory=list)  # things people should know (never secrets)
     environment: str | None = None  # the topology file's environment (--env) the plan is for
 
     @property

@@ -13,19 +13,20 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
-from vtopo.catalog.desired import search_settings
-from vtopo.load.rows import RowProblem, encode_row
-from vtopo.load.writer import upsert_all
+from vtopo.desired.settings import search_settings
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
+from vtopo.vectors.check import VectorProblem, check_vector
+from vtopo.vectors.records import RowProblem, encode_row
+from vtopo.vectors.staging import upsert_all
+from vtopo.vectors.text import parse_vector_text, vector_text
 
 from .errors import QueryError
 from .filters import parse_filter
 from .session import Sessions, database_errors, require_collection
 from .statements import delete_statement, fetch_statement, search_statement, settings_statement
 from .target import Target, measure_of, route, uncovered_measure
-from .vectors import VectorProblem, check_vector, parse_vector_text, vector_text
 
 MAX_LIMIT = 1000  # Vecs's limit
 # Vecs sets these on every query unless told otherwise.
@@ -94,7 +95,7 @@ class Collection:
         collection's; filters use the Vecs filter language."""
         target = self._target
         chosen = measure_of(target, measure)
-        _check_limit(limit)
+        _check_integer("limit", limit, 1, MAX_LIMIT)
         tree = parse_filter(filters)
         query = self._query_vector(data)
         settings = self._settings_statement(probes, ef_search)
@@ -179,8 +180,8 @@ class Collection:
 
     def _settings_statement(self, probes: int | None, ef_search: int | None):
         for label, value, low, high in (("probes", probes, 1, 32768), ("ef_search", ef_search, 1, 1000)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
-                raise QueryError(f"{label} must be an integer from {low} to {high}, got {value!r}")
+            if value is not None:
+                _check_integer(label, value, low, high)
         if self._target.through_view:
             if probes is not None or ef_search is not None:
                 raise QueryError(
@@ -207,9 +208,9 @@ class Collection:
                 raise QueryError(f"upsert into {self.name!r}: record {index}: {problem}; nothing was written") from None
 
 
-def _check_limit(limit: Any) -> None:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+def _check_integer(label: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise QueryError(f"{label} must be an integer from {low} to {high}, got {value!r}")
 
 
 def _ids(ids: Iterable[str]) -> list[str]:

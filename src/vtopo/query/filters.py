@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Union
 
+from vtopo.vectors.json_kinds import json_kind
+
 from .errors import FilterError
 
 COMPARISONS = ("$eq", "$ne", "$lt", "$lte", "$gt", "$gte")
@@ -149,17 +151,6 @@ def _check_json(value: Any, path: str) -> None:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise FilterError(f"the value is not JSON: {error}", path=path) from None
-
-
-def json_kind(value: Any) -> str:
-    """How an error names a JSON value's type ("an object", "a number", ...)."""
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
-    for cls, name in names.items():
-        if isinstance(value, cls):
-            return name
-    if isinstance(value, (int, float)):
-        return "a number"
-    return type(value).__name__
 
 
 def _show(value: Any) -> str:

@@ -51,7 +51,7 @@ def database_errors(sessions: Sessions, target: Target) -> Iterator[None]:
 def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> DatabaseError:
     resolved = sessions.resolved
     detail = scrub(server_message(error), *resolved.secrets())
-    apply_hint = f"run: vtopo plan -f {sessions.resolved.topology.source_path} (then vtopo apply)"
+    apply_hint = _apply_hint(sessions)
     if isinstance(error, pg_errors.UndefinedTable):
         what = "table" if not target.through_view else "view"
         return DatabaseError(
@@ -77,6 +77,11 @@ def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> Databa
     return DatabaseError(target.database, f"collection {target.collection!r}: {detail}")
 
 
+def _apply_hint(sessions: Sessions) -> str:
+    """What to run when the database does not hold the collection the topology declares."""
+    return f"run: vtopo plan -f {sessions.resolved.topology.source_path} (then vtopo apply)"
+
+
 def live_vector_type(conn: psycopg.Connection, name: str) -> str | None:
     """`vector(384)` for an existing collection table vecs.<name>, else None."""
     from .statements import collection_type_statement
@@ -90,7 +95,7 @@ def require_collection(sessions: Sessions, target: Target) -> psycopg.Connection
     conn = sessions.connection(target.database)
     with database_errors(sessions, target):
         live = live_vector_type(conn, target.collection)
-    apply_hint = f"run: vtopo plan -f {sessions.resolved.topology.source_path} (then vtopo apply)"
+    apply_hint = _apply_hint(sessions)
     if live is None:
         raise DatabaseError(target.database, f"collection {target.collection!r} does not exist (no table vecs.{target.collection})",
                             hint=apply_hint)

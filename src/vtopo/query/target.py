@@ -15,9 +15,9 @@ from enum import Enum
 from vtopo.catalog.names import OPERATOR, VECS_SCHEMA
 from vtopo.spec.models import CollectionSpec, Topology
 from vtopo.spec.names import split_qualified
+from vtopo.vectors.shape import VectorShape
 
 from .errors import QueryError
-from .vectors import VectorShape
 
 
 class Via(str, Enum):

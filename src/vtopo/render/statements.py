@@ -1,23 +1,14 @@
-"""Render one object action to SQL statements through `templates/<kind>/<action>.sql.j2`."""
+"""Render one object action to SQL statements through `templates/ddl/<kind>/<action>.sql.j2`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from vtopo.catalog.model import CatalogObject, ObjectKind
+from vtopo.kinds import kind_of
 
 from .environment import STATEMENT_SEPARATOR, environment
 
-K = ObjectKind
-
-
-def _server_option_changes(old: CatalogObject, new: CatalogObject) -> list[dict[str, Any]]:
-    before = old.spec_dict.get("options", {})
-    after = new.spec_dict.get("options", {})
-    changes = [{"action": "SET" if key in before else "ADD", "key": key, "value": value}
-               for key, value in sorted(after.items()) if before.get(key) != value]
-    changes += [{"action": "DROP", "key": key, "value": None} for key in sorted(before) if key not in after]
-    return changes
 
 
 def _context(obj: CatalogObject, old: CatalogObject | None, concurrently: bool, reveal: bool) -> dict[str, Any]:
@@ -30,10 +21,7 @@ def _context(obj: CatalogObject, old: CatalogObject | None, concurrently: bool, 
         "reveal_secrets": reveal,
         "old": {"spec": old.spec_dict, "attrs": old.attrs_dict} if old is not None else None,
     }
-    if old is not None and obj.kind is K.foreign_server:
-        context["option_changes"] = _server_option_changes(old, obj)
-    if old is not None and obj.kind is K.user_mapping:
-        context["old_has_password"] = old.secrets_dict.get("password") is not None
+    context.update(kind_of(obj.kind).template_context(obj, old))
     return context
 
 

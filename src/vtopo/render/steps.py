@@ -1,13 +1,11 @@
-"""Render a plan step to its statements (masked for people, revealed for execution)."""
+"""Render plan steps to their statements (masked for people, revealed for execution)."""
 
 from __future__ import annotations
 
-from vtopo.catalog.model import ObjectKind
-from vtopo.plan.model import Part, Statement, Step
+from vtopo.kinds import kind_of
+from vtopo.plan.model import Part, Plan, Statement, StatementRole, Step
 
 from .statements import render_sql
-
-INDEX_KINDS = (ObjectKind.vector_index, ObjectKind.metadata_index)
 
 
 def _index_statements(sqls: list[str], *, concurrently: bool, index_name: str | None, build: bool) -> list[Statement]:
@@ -19,7 +17,7 @@ def _index_statements(sqls: list[str], *, concurrently: bool, index_name: str | 
             Statement(
                 sql=text,
                 transactional=not concurrently,
-                role="index" if is_build and concurrently else "ddl",
+                role=StatementRole.index if is_build and concurrently else StatementRole.ddl,
                 index_name=index_name if is_build else None,
             )
         )
@@ -29,9 +27,10 @@ def _index_statements(sqls: list[str], *, concurrently: bool, index_name: str | 
 def render_step(step: Step, *, reveal: bool = False) -> list[Statement]:
     change = step.change
     before, after = change.before, change.after
+    is_index = kind_of(change.kind).is_index
     if step.part is Part.analyze:
         assert after is not None
-        return [Statement(sql=s, transactional=False, role="analyze") for s in render_sql(after, "analyze")]
+        return [Statement(sql=s, transactional=False, role=StatementRole.analyze) for s in render_sql(after, "analyze")]
     if step.part is Part.online_replace:
         assert before is not None and after is not None
         new_name = after.attrs_dict["index_name"]
@@ -43,12 +42,19 @@ def render_step(step: Step, *, reveal: bool = False) -> list[Statement]:
     if step.part is Part.drop:
         assert before is not None
         sqls = render_sql(before, "delete", concurrently=step.concurrently, reveal=reveal)
-        if before.kind in INDEX_KINDS:
+        if is_index:
             return _index_statements(sqls, concurrently=step.concurrently, index_name=None, build=False)
         return [Statement(sql=s) for s in sqls]
     assert after is not None
     action = "update" if step.part is Part.update else "create"
     sqls = render_sql(after, action, old=before, concurrently=step.concurrently, reveal=reveal)
-    if after.kind in INDEX_KINDS:
+    if is_index:
         return _index_statements(sqls, concurrently=step.concurrently, index_name=after.attrs_dict["index_name"], build=True)
     return [Statement(sql=s) for s in sqls]
+
+
+def render_plan(plan: Plan) -> Plan:
+    """Fill every step's statements (masked): the pass after planning, before the plan is shown or saved."""
+    for step in plan.steps:
+        step.statements = render_step(step)
+    return plan

@@ -1,1 +1,2 @@
-"""Reports: pure functions of a Plan or an apply result (text, json, markdown)."""
+"""Reports: pure functions of results (a Plan, an apply outcome, a status, check results...):
+text, rich renderables, JSON documents, markdown. Printing is the CLI's."""

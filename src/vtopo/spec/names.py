@@ -7,6 +7,7 @@ catalog holds and what psql shows without quotes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Annotated
 
@@ -69,3 +70,21 @@ QualifiedName = Annotated[str, AfterValidator(check_qualified_name)]
 def split_qualified(value: str) -> tuple[str, str]:
     schema, _, name = value.partition(".")
     return (schema, name) if name else ("public", schema)
+
+
+# Names vtopo gives what it creates outside a database's own catalog (servers, reader roles).
+def bounded_name(*parts: str) -> str:
+    """Join parts with '_'; if longer than 63 bytes, cut and add a short hash so it stays unique."""
+    name = "_".join(parts)
+    if len(name.encode()) <= MAX_IDENTIFIER_BYTES:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return name.encode()[: MAX_IDENTIFIER_BYTES - 9].decode(errors="ignore").rstrip("_") + "_" + digest
+
+
+def server_name(database: str) -> str:
+    return bounded_name("vtopo", database)
+
+
+def reader_role_name(database: str) -> str:
+    return bounded_name("vtopo_fdw", database)

@@ -5,15 +5,55 @@ Only commands that talk to databases call this; `validate` never does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg.conninfo import conninfo_to_dict
 
-from vtopo.catalog.desired import FdwTarget, reader_role
 from vtopo.errors import SecretError, SpecError
 
 from .models import Topology
+from .names import reader_role_name
 from .secrets import Sensitive, resolve_text
+
+
+@dataclass(frozen=True)
+class FdwTarget:
+    """Where the primary's foreign server points (resolved from fdw + dsn)."""
+
+    host: str
+    port: str
+    dbname: str
+    user: str
+    password: Sensitive | None = field(default=None, compare=False)
+
+
+def reader_role(topology: Topology, database: str) -> str:
+    fdw = topology.databases[database].fdw
+    return fdw.user if fdw is not None and fdw.user else reader_role_name(database)
+
+
+def dsn_defaults(parts: dict) -> dict[str, str]:
+    """Where the primary reaches a database when its fdw block leaves host/port/dbname out: the
+    DSN's own values, else libpq's defaults. The one copy: inspect leaves these out of the file."""
+    return {
+        "host": str(parts.get("host") or parts.get("hostaddr") or "localhost"),
+        "port": str(parts.get("port") or 5432),
+        "dbname": str(parts.get("dbname") or parts.get("user") or "postgres"),
+    }
+
+
+def fdw_target(topology: Topology, database: str, dsn: Sensitive, password: Sensitive | None = None) -> FdwTarget:
+    """The resolved FDW facts of one secondary (the fdw block, defaulted from the DSN)."""
+    fdw = topology.databases[database].fdw
+    assert fdw is not None
+    defaults = dsn_defaults(conninfo_to_dict(dsn.reveal()))
+    return FdwTarget(
+        host=fdw.host or defaults["host"],
+        port=str(fdw.port or defaults["port"]),
+        dbname=fdw.dbname or defaults["dbname"],
+        user=reader_role(topology, database),
+        password=password,
+    )
 
 
 @dataclass(frozen=True)
@@ -45,7 +85,7 @@ def resolve_topology(topology: Topology, only: set[str] | None = None) -> Resolv
             problems.append(error.message)
             continue
         try:
-            parts = conninfo_to_dict(dsn)
+            conninfo_to_dict(dsn)
         except Exception:
             problems.append(f"databases.{name}.dsn: not a valid libpq connection string or URI")
             continue
@@ -57,13 +97,7 @@ def resolve_topology(topology: Topology, only: set[str] | None = None) -> Resolv
                 password = Sensitive(resolve_text(db.fdw.password, f"databases.{name}.fdw.password", base_dir))
             except SecretError as error:
                 problems.append(error.message)
-        targets[name] = FdwTarget(
-            host=db.fdw.host or str(parts.get("host") or parts.get("hostaddr") or "localhost"),
-            port=str(db.fdw.port or parts.get("port") or 5432),
-            dbname=db.fdw.dbname or str(parts.get("dbname") or parts.get("user") or "postgres"),
-            user=reader_role(topology, name),
-            password=password,
-        )
+        targets[name] = fdw_target(topology, name, dsns[name], password)
     if problems:
         if len(problems) == 1:
             raise SecretError(problems[0], hint='export the variable, or for local servers: eval "$(vtopo dev env)"')

@@ -2,77 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from vtopo.catalog.columns import view_columns
+from vtopo.catalog.model import Catalog, ObjectKind, key_of
+from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA, gin_index_name, metadata_index_name, opclass, vector_index_name
+from vtopo import kinds
 from vtopo.spec.models import CollectionSpec, IndexMethod, Topology
-from vtopo.spec.names import split_qualified
-from vtopo.spec.secrets import Sensitive
+from vtopo.spec.names import server_name, split_qualified
+from vtopo.spec.resolve import FdwTarget, reader_role
 
-from . import objects as o
-from .model import Catalog, ObjectKind, key_of
-from .names import VECS_SCHEMA, VTOPO_SCHEMA, opclass, reader_role_name, server_name, vector_index_name, metadata_index_name, gin_index_name
+from .settings import reader_settings
 
 K = ObjectKind
-
-
-@dataclass(frozen=True)
-class FdwTarget:
-    """Where the primary's foreign server points (resolved from fdw + dsn)."""
-
-    host: str
-    port: str
-    dbname: str
-    user: str
-    password: Sensitive | None = field(default=None, compare=False)
-
-
-def reader_role(topology: Topology, database: str) -> str:
-    fdw = topology.databases[database].fdw
-    return fdw.user if fdw is not None and fdw.user else reader_role_name(database)
-
-
-def search_settings(spec: CollectionSpec) -> dict[str, str]:
-    """GUCs for the reader role, from the collection's search block."""
-    search = spec.search
-    if search is None:
-        return {}
-    method = spec.index.method.value
-    prefix = "hnsw" if method == "hnsw" else "ivfflat"
-    values = {
-        "hnsw.ef_search": search.ef_search,
-        "hnsw.max_scan_tuples": search.max_scan_tuples,
-        "ivfflat.probes": search.probes,
-        "ivfflat.max_probes": search.max_probes,
-        f"{prefix}.iterative_scan": search.iterative_scan.value if search.iterative_scan else None,
-    }
-    return {name: str(value) for name, value in values.items() if value is not None}
-
-
-# Filtered search behind the FDW: an index scan yields at most ef_search (or the probed
-# lists') candidates before the filter, so a selective filter would return fewer than k rows.
-# Iterative scans keep going; strict_order because the primary trusts the remote order.
-ITERATIVE_DEFAULTS = {"hnsw": "strict_order", "ivfflat": "relaxed_order"}
-
-
-def reader_settings(topology: Topology, secondary: str) -> dict[str, str]:
-    """The reader role's settings: explicit `search:` values of the exposed collections first
-    (validation makes them agree), then iterative scan for collections with filterable fields."""
-    exposed = [spec for spec in topology.collections_in(secondary).values() if spec.expose is not None]
-    if not exposed:
-        return {}
-    # postgres_fdw reads through a cursor, which PostgreSQL plans for fast first rows
-    # (cursor_tuple_fraction 0.1): a filtered top-k then took an approximate plan that a
-    # direct query does not. The FDW reads every row it asks for (LIMIT is shipped).
-    settings: dict[str, str] = {"cursor_tuple_fraction": "1"}
-    for spec in exposed:
-        for name, value in search_settings(spec).items():
-            settings.setdefault(name, value)
-    explicit_iterative = {spec.index.method.value for spec in exposed if spec.search and spec.search.iterative_scan}
-    for spec in exposed:
-        method = spec.index.method.value
-        if spec.metadata and method in ITERATIVE_DEFAULTS and method not in explicit_iterative:
-            settings.setdefault(f"{method}.iterative_scan", ITERATIVE_DEFAULTS[method])
-    return settings
 
 
 def _index_params(spec: CollectionSpec) -> dict[str, int]:
@@ -82,12 +23,12 @@ def _index_params(spec: CollectionSpec) -> dict[str, int]:
 
 
 def _add_collection(catalog: Catalog, database: str, name: str, spec: CollectionSpec) -> None:
-    catalog.add(o.collection(database, name, dimension=spec.dimension, vector_type=spec.type.value))
+    catalog.add(kinds.collection.new(database, name, dimension=spec.dimension, vector_type=spec.type.value))
     if spec.index.method is not IndexMethod.none:
         ops = opclass(spec.type.value, spec.measure.value)
         params = _index_params(spec)
         catalog.add(
-            o.vector_index(
+            kinds.vector_index.new(
                 database,
                 name,
                 method=spec.index.method.value,
@@ -99,12 +40,12 @@ def _add_collection(catalog: Catalog, database: str, name: str, spec: Collection
     # The GIN index on metadata the Vecs client creates with every collection (for @> filters).
     if spec.gin_index:
         catalog.add(
-            o.metadata_index(database, name, "*", field_type="gin", index_name=gin_index_name(name))
+            kinds.metadata_index.new(database, name, "*", field_type="gin", index_name=gin_index_name(name))
         )
     for field_name, field_spec in spec.metadata.items():
         if field_spec.index:
             catalog.add(
-                o.metadata_index(
+                kinds.metadata_index.new(
                     database,
                     name,
                     field_name,
@@ -128,25 +69,25 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
 
     for database in topology.databases:
         if database in holding:
-            catalog.add(o.extension(database, "vector"))
-            catalog.add(o.schema(database, VECS_SCHEMA))
+            catalog.add(kinds.extension.new(database, "vector"))
+            catalog.add(kinds.schema.new(database, VECS_SCHEMA))
     if not catalog.get(key_of(primary, K.extension, "vector")):
-        catalog.add(o.extension(primary, "vector"))
+        catalog.add(kinds.extension.new(primary, "vector"))
 
     for name, spec in topology.collections.items():
         _add_collection(catalog, spec.database, name, spec)
 
     exposed_remote = {n: s for n, s in topology.collections.items() if s.expose and s.database != primary}
     if exposed_remote:
-        catalog.add(o.extension(primary, "postgres_fdw"))
-        catalog.add(o.schema(primary, VTOPO_SCHEMA))
+        catalog.add(kinds.extension.new(primary, "postgres_fdw"))
+        catalog.add(kinds.schema.new(primary, VTOPO_SCHEMA))
 
     grantees: set[str] = set()
     for name, spec in topology.collections.items():
         if spec.expose is None:
             continue
         fields = _fields(spec)
-        columns = o.view_columns(spec.type.value, spec.dimension, fields)
+        columns = view_columns(spec.type.value, spec.dimension, fields)
         view_key = key_of(primary, K.exposed_view, spec.expose.view)
         if spec.database == primary:
             source = [VECS_SCHEMA, name]
@@ -157,23 +98,23 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
             _add_remote_wiring(catalog, topology, name, spec, columns, fields, fdw_targets.get(spec.database))
             readable = [(key_of(primary, K.schema, VTOPO_SCHEMA), [VTOPO_SCHEMA], "USAGE"),
                         (key_of(primary, K.foreign_table, name), source, "SELECT")]
-        catalog.add(o.exposed_view(primary, spec.expose.view, collection_name=name, source=source, columns=columns, fields=fields))
+        catalog.add(kinds.exposed_view.new(primary, spec.expose.view, collection_name=name, source=source, columns=columns, fields=fields))
         # security_invoker views check the caller's rights on what they read, too.
         view_schema = split_qualified(spec.expose.view)[0]
         readable.append((view_key, list(split_qualified(spec.expose.view)), "SELECT"))
         if view_schema != "public":
             # vtopo creates the view's schema (never drops it) and lets the grantees use it.
             if catalog.get(key_of(primary, K.schema, view_schema)) is None:
-                catalog.add(o.schema(primary, view_schema))
+                catalog.add(kinds.schema.new(primary, view_schema))
             readable.append((key_of(primary, K.schema, view_schema), [view_schema], "USAGE"))
         for role_name in spec.expose.grant:
             grantees.add(role_name)
             for on, target, privilege in readable:
-                grant_obj = o.grant(primary, privilege, on, target=target, role_name=role_name)
+                grant_obj = kinds.grant.new(primary, privilege, on, target=target, role_name=role_name)
                 if catalog.get(grant_obj.key) is None:
                     catalog.add(grant_obj)
     for role_name in sorted(grantees):
-        catalog.add(o.role(primary, role_name, login=None, purpose="grantee"))
+        catalog.add(kinds.role.new(primary, role_name, login=None, purpose="grantee"))
     return catalog
 
 
@@ -190,9 +131,9 @@ def _add_remote_wiring(
     primary, secondary = topology.primary_name, spec.database
     role_name = reader_role(topology, secondary)
     if catalog.get(key_of(secondary, K.schema, VTOPO_SCHEMA)) is None:
-        catalog.add(o.schema(secondary, VTOPO_SCHEMA))
-        catalog.add(o.role(secondary, role_name, login=True, purpose="reader", password=target.password if target else None))
-        catalog.add(o.grant(secondary, "USAGE", key_of(secondary, K.schema, VTOPO_SCHEMA), target=[VTOPO_SCHEMA], role_name=role_name))
+        catalog.add(kinds.schema.new(secondary, VTOPO_SCHEMA))
+        catalog.add(kinds.role.new(secondary, role_name, login=True, purpose="reader", password=target.password if target else None))
+        catalog.add(kinds.grant.new(secondary, "USAGE", key_of(secondary, K.schema, VTOPO_SCHEMA), target=[VTOPO_SCHEMA], role_name=role_name))
         server = server_name(secondary)
         fdw = topology.databases[secondary].fdw
         options = {"extensions": "vector"}
@@ -208,14 +149,14 @@ def _add_remote_wiring(
                     options[cost] = str(getattr(server_options, cost))
             if fdw.sslmode:
                 options["sslmode"] = fdw.sslmode
-        catalog.add(o.foreign_server(primary, server, remote_database=secondary, options=options))
-        catalog.add(o.user_mapping(primary, server, user=role_name, password=target.password if target else None))
+        catalog.add(kinds.foreign_server.new(primary, server, remote_database=secondary, options=options))
+        catalog.add(kinds.user_mapping.new(primary, server, user=role_name, password=target.password if target else None))
         for setting, value in reader_settings(topology, secondary).items():
-            catalog.add(o.role_setting(secondary, role_name, setting, value))
-    view = catalog.add(o.exposure_view(secondary, name, columns=columns, fields=fields))
-    catalog.add(o.grant(secondary, "SELECT", view.key, target=[VTOPO_SCHEMA, name], role_name=role_name))
+            catalog.add(kinds.role_setting.new(secondary, role_name, setting, value))
+    view = catalog.add(kinds.exposure_view.new(secondary, name, columns=columns, fields=fields))
+    catalog.add(kinds.grant.new(secondary, "SELECT", view.key, target=[VTOPO_SCHEMA, name], role_name=role_name))
     catalog.add(
-        o.foreign_table(
+        kinds.foreign_table.new(
             primary,
             name,
             server=server_name(secondary),

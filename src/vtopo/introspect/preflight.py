@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vtopo.catalog.model import Catalog, ObjectKind
 from vtopo.catalog.scram import UNREADABLE, SecretState, compare_password
+from vtopo.diagnostics import Diagnostic, note
 from vtopo.errors import PlanError
 from vtopo.introspect.live import DatabaseFacts
 
@@ -29,7 +30,7 @@ def check_extensions(desired: Catalog, facts: dict[str, DatabaseFacts]) -> None:
         raise PlanError("\n".join(problems), hint="; ".join(dict.fromkeys(hints)))
 
 
-def unreadable_secret_notes(desired: Catalog, live: Catalog) -> list[str]:
+def unreadable_secret_notes(desired: Catalog, live: Catalog) -> list[Diagnostic]:
     """Where a password cannot be compared (hidden by the catalog, or stored as an md5 verifier),
     say that rotation cannot be detected, instead of planning a phantom change."""
     notes = []
@@ -48,14 +49,15 @@ def unreadable_secret_notes(desired: Catalog, live: Catalog) -> list[str]:
                 why = "is stored in a form vtopo cannot compare (e.g. md5; SCRAM-SHA-256 can be compared)"
             else:
                 continue
-            notes.append(f"database {obj.database!r}: the {name} of {obj.label()} {why}; a changed password is not detected")
+            notes.append(note(f"database {obj.database!r}: the {name} of {obj.label()} {why}; a changed password is not detected", where=obj.database))
     return notes
 
 
-def check_vector_compatibility(primary: str, secondaries: list[str], facts: dict[str, DatabaseFacts]) -> list[str]:
+def check_vector_compatibility(primary: str, secondaries: list[str], facts: dict[str, DatabaseFacts]) -> list[Diagnostic]:
     """postgres_fdw ships pgvector operators qualified with the primary's extension schema, so
     the schema must match on every secondary the primary reads. Version differences are notes."""
-    notes, problems = [], []
+    notes: list[Diagnostic] = []
+    problems: list[str] = []
     here = _vector_placement(facts.get(primary))
     for secondary in secondaries:
         there = _vector_placement(facts.get(secondary))
@@ -67,10 +69,11 @@ def check_vector_compatibility(primary: str, secondaries: list[str], facts: dict
                 f"but {_lives(here)} {here['schema']!r} on the primary {primary!r}; remote queries would fail"
             )
         elif None not in (here["version"], there["version"]) and here["version"] != there["version"]:
-            notes.append(
+            notes.append(note(
                 f"pgvector {here['version']} on {primary!r} but {there['version']} on {secondary!r}: "
-                "operators and settings of the newer version may not exist on the older"
-            )
+                "operators and settings of the newer version may not exist on the older",
+                where=secondary,
+            ))
     if problems:
         raise PlanError(
             "\n".join(problems),

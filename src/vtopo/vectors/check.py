@@ -1,4 +1,4 @@
-"""Vectors in and out: checked against the collection's type and dimension.
+"""A vector checked against its collection's shape (numbers, dimension, range).
 
 Shared by queries (the query vector), upserts and `vtopo load`: the same
 problems give the same words wherever they are found.
@@ -9,29 +9,15 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from dataclasses import dataclass
 from typing import Any
 
-from vtopo.spec.models import CollectionSpec
+from .shape import VectorShape
 
 HALFVEC_MAX = 65504.0  # largest finite IEEE half float
 
 
 class VectorProblem(ValueError):
     """What is wrong with one vector; the caller adds where it was found."""
-
-
-@dataclass(frozen=True)
-class VectorShape:
-    dimension: int
-    type: str = "vector"  # vector | halfvec
-
-    @classmethod
-    def of(cls, spec: CollectionSpec) -> "VectorShape":
-        return cls(spec.dimension, spec.type.value)
-
-    def __str__(self) -> str:
-        return f"{self.type}({self.dimension})"
 
 
 def check_vector(values: Any, shape: VectorShape) -> array:
@@ -55,16 +41,6 @@ def check_vector(values: Any, shape: VectorShape) -> array:
     if shape.type == "halfvec" and max(map(abs, floats), default=0.0) > HALFVEC_MAX:
         raise VectorProblem(f"a value is out of range for halfvec (at most ±{HALFVEC_MAX:g})")
     return floats
-
-
-def vector_text(values: array) -> str:
-    """pgvector's text form `[1,2,3]`, for a query parameter."""
-    return "[" + ",".join(repr(value) for value in values) + "]"
-
-
-def parse_vector_text(text: str) -> list[float]:
-    """pgvector's text output back to floats."""
-    return [float(part) for part in json.loads(text)]
 
 
 def _is_number(value: Any) -> bool:

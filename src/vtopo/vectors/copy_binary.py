@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import Iterable
 
-from .rows import EncodedRow
+from .records import EncodedRow
 
 # Signature, flags (no OIDs), header extension length.
 HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)

@@ -12,8 +12,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from vtopo.query.filters import json_kind
-from vtopo.query.vectors import VectorProblem, VectorShape, check_vector
+from .check import VectorProblem, check_vector
+from .json_kinds import json_kind
+from .shape import VectorShape
 
 _BIG_ENDIAN = sys.byteorder == "big"
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 from vtopo.errors import PlanError
 
-from .model import Catalog, CatalogObject, Key, ObjectKind
+from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind
+from vtopo.kinds import kind_of
 
 K = ObjectKind
-# Objects that exist only for others: selected when everything they hang on is selected.
-ATTACHED = (K.grant, K.role_setting, K.user_mapping)
 
 
 @dataclass(frozen=True)
@@ -74,20 +73,16 @@ def resolve_targets(names: list[str], databases: list[str], collections: set[str
 
 def collection_of(obj: CatalogObject) -> str | None:
     """The collection an object belongs to, or None for shared objects."""
-    if obj.kind in (K.collection, K.exposure_view, K.foreign_table):
-        return obj.name
-    if obj.kind in (K.vector_index, K.metadata_index, K.exposed_view):
-        return obj.spec_dict.get("collection") or None
-    return None
+    return kind_of(obj.kind).collection_of(obj)
 
 
-def _implicit_needs(obj: CatalogObject) -> tuple[Key, ...]:
-    """What an object needs that its depends_on does not say: the vector type, the view's schema."""
-    if obj.kind in (K.collection, K.foreign_table):  # their columns are of pgvector's types
-        return ((obj.database, K.extension, "vector"),)
-    if obj.kind is K.exposed_view and "." in obj.name:
-        return ((obj.database, K.schema, obj.name.split(".", 1)[0]),)
-    return ()
+def _needs(obj: CatalogObject) -> tuple[Key, ...]:
+    return (*obj.depends_on, *kind_of(obj.kind).implicit_needs(obj))
+
+
+def _attached(key: Key) -> bool:
+    """Objects that exist only for others (grants, role settings, user mappings)."""
+    return kind_of(key[1]).attached
 
 
 def select_keys(targets: Targets, desired: Catalog, live: Catalog) -> set[Key]:
@@ -97,7 +92,7 @@ def select_keys(targets: Targets, desired: Catalog, live: Catalog) -> set[Key]:
         everything.setdefault(obj.key, []).append(obj)
 
     def depends_on(key: Key) -> set[Key]:
-        return {dep for obj in everything.get(key, []) for dep in (*obj.depends_on, *_implicit_needs(obj))}
+        return {dep for obj in everything.get(key, []) for dep in _needs(obj)}
 
     owned = set(targets.collections) | {
         obj.name for obj in [*desired, *live] if obj.kind is K.collection and obj.database in targets.databases
@@ -128,7 +123,7 @@ def _add_ancestors(selected: set[Key], depends_on) -> None:
 
 def _add_attached(selected: set[Key], everything: dict[Key, list[CatalogObject]], depends_on) -> None:
     for key in everything:
-        if key not in selected and key[1] in ATTACHED and depends_on(key) <= selected:
+        if key not in selected and _attached(key) and depends_on(key) <= selected:
             selected.add(key)
 
 
@@ -143,7 +138,7 @@ def _drop_shared_in_use(selected: set[Key], seeds: set[Key], desired: Catalog, l
         changed = False
         for key in sorted(selected - seeds, key=str):
             going = desired.get(key) is None
-            orphaned = key[1] in ATTACHED and any(
+            orphaned = _attached(key) and any(
                 dep not in selected for obj in (live.get(key), desired.get(key)) if obj for dep in obj.depends_on
             )
             if orphaned or (going and users.get(key, set()) - selected):

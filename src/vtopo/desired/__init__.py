@@ -1,0 +1,1 @@
+"""Desired state: what a topology asks for, as catalog objects per database."""

@@ -1,0 +1,153 @@
+"""`vtopo apply`: lock every database, plan (or take a saved plan), run it, verify, check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol, runtime_checkable
+
+from vtopo.apply.executor import ApplyError, ApplyResult, Progress, apply_steps, with_secrets
+from vtopo.apply.journal import ApplyJournal
+from vtopo.apply.session import LockedSessions, Timeouts
+from vtopo.diagnostics import Diagnostic
+from vtopo.errors import PlanError, VtopoError
+from vtopo.introspect.state import PlanContext, read_state
+from vtopo.plan.document import read_plan
+from vtopo.plan.model import Plan
+from vtopo.spec.loader import load_topology
+from vtopo.spec.models import Topology
+from vtopo.spec.resolve import resolve_topology
+
+from .check import CheckReport, check_state
+from .plan import plan_from_state
+from .preconditions import check_fresh, check_hazards
+
+__all__ = ["ApplyOptions", "ApplyOutcome", "ClosingCheck", "Stages", "apply_topology", "check_hazards"]
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    allow_destroy: bool = False
+    lock_wait: float = 60.0
+    timeouts: Timeouts = Timeouts()
+    parallel: bool = True
+    verify: bool = True
+    journal: bool = True  # record each database's state in the primary's apply journal (vtopo status)
+    check: bool = False  # run `vtopo check --analyze` once the topology is applied (the CLI's default)
+
+
+@dataclass(frozen=True)
+class ClosingCheck:
+    """`vtopo check` after apply; not run after a targeted apply (parts outside the targets
+    may be unapplied on purpose: checking them would fail)."""
+
+    targeted: bool = False
+    report: CheckReport | None = None
+    error: VtopoError | None = None  # the check could not run; the apply itself stands
+
+
+@dataclass
+class ApplyOutcome:
+    plan: Plan
+    result: ApplyResult | None  # None when there was nothing to do or it was not approved
+    approved: bool
+    remaining: Plan | None = None  # a fresh plan after apply; empty when the topology converged
+    journal_problems: list[Diagnostic] = field(default_factory=list)  # the journal could not be written (warnings)
+    check: ClosingCheck | None = None  # with ApplyOptions(check=True), once nothing remains to apply
+
+
+@runtime_checkable
+class Stages(Protocol):
+    """A progress display that can also name a long stage after the steps (the closing check)."""
+
+    def stage(self, label: str) -> None: ...
+
+
+def apply_topology(
+    path: str | Path,
+    *,
+    approve: Callable[[Plan], bool],
+    plan_file: Path | None = None,
+    options: ApplyOptions = ApplyOptions(),
+    progress: Progress | None = None,
+    env: str | None = None,
+    targets: list[str] | None = None,
+) -> ApplyOutcome:
+    """Lock every database, (re)read the live state, check or make the plan, run it.
+
+    targets limit a fresh plan; a saved plan carries its own."""
+    if plan_file is not None and targets:
+        raise PlanError("--target cannot be used with a saved plan", hint="the plan file keeps the targets it was made with")
+    topology = load_topology(path, env)
+    resolved = resolve_topology(topology)
+    context: PlanContext | None
+    with LockedSessions(resolved.dsns, lock_wait=options.lock_wait, topology_name=topology.name) as sessions:
+        context = read_state(topology)
+        if plan_file is not None:
+            plan = read_plan(plan_file)
+            check_fresh(plan, context)
+        else:
+            plan = plan_from_state(context, targets)
+        if plan.is_empty:
+            outcome = ApplyOutcome(plan, None, approved=True)
+        else:
+            check_hazards(plan, options.allow_destroy)
+            if not approve(plan):
+                return ApplyOutcome(plan, None, approved=False)
+            result, problems = _run_plan(plan, context, sessions, options, progress)
+            outcome = ApplyOutcome(plan, result, approved=True, journal_problems=problems)
+            context = None  # the apply changed the databases
+    if outcome.result is not None and options.verify:
+        # Verified within the same targets; a targeted collection the apply dropped is no longer known.
+        context = read_state(topology)
+        outcome.remaining = plan_from_state(context, plan.targets, strict_targets=False)
+    if options.check and (outcome.remaining is None or outcome.remaining.is_empty):
+        outcome.check = _closing_check(topology, context, plan.targets, progress)
+    return outcome
+
+
+def _run_plan(
+    plan: Plan, context: PlanContext, sessions: LockedSessions, options: ApplyOptions, progress: Progress | None
+) -> tuple[ApplyResult, list[Diagnostic]]:
+    journal = _journal_for(plan, context) if options.journal else None
+    try:
+        result = apply_steps(
+            with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress,
+            parallel=options.parallel, journal=journal,
+        )
+    except ApplyError as error:
+        error.journal_problems = list(journal.problems) if journal else []
+        raise
+    finally:
+        if journal is not None:
+            journal.close()
+    return result, list(journal.problems) if journal else []
+
+
+def _journal_for(plan: Plan, context: PlanContext) -> ApplyJournal:
+    """The journal on the primary; every secret of the topology is scrubbed from what it stores."""
+    resolved = context.resolved
+    primary = context.topology.primary_name
+    return ApplyJournal(
+        primary,
+        resolved.dsns[primary],
+        secrets=resolved.secrets(),
+        topology=context.topology.name,
+        environment=context.topology.environment,
+        targets=plan.targets,
+    )
+
+
+def _closing_check(
+    topology: Topology, context: PlanContext | None, targets: list[str], progress: Progress | None
+) -> ClosingCheck:
+    if targets:
+        return ClosingCheck(targeted=True)
+    if isinstance(progress, Stages):
+        progress.stage("checking query plans…")
+    try:
+        # apply changes the databases anyway: refreshing missing or stale foreign-table
+        # statistics here is what keeps filtered searches shipped (and retries a failed ANALYZE).
+        return ClosingCheck(report=check_state(context or read_state(topology), analyze=True))
+    except VtopoError as error:
+        return ClosingCheck(error=error)

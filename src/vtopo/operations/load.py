@@ -1,0 +1,36 @@
+"""`vtopo load`: a file of records into a collection, then the primary's statistics refreshed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from vtopo.check.probe import refresh_statistics
+from vtopo.load.loader import LoadProgress, LoadReport, load_file
+from vtopo.spec.loader import load_topology
+from vtopo.spec.resolve import resolve_topology
+from vtopo.vectors.staging import DEFAULT_BATCH
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    report: LoadReport
+    statistics_refreshed: bool = False  # the primary's foreign table was ANALYZEd
+
+
+def load_collection(
+    path: str | Path,
+    collection: str,
+    source: Path,
+    *,
+    format: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    env: str | None = None,
+    progress: LoadProgress | None = None,
+) -> LoadOutcome:
+    """After a bulk load, postgres_fdw keeps shipping filtered searches only with fresh
+    statistics on the primary: an exposed remote collection's foreign table is analyzed."""
+    resolved = resolve_topology(load_topology(path, env=env))
+    report = load_file(resolved, collection, source, format=format, batch_size=batch_size, progress=progress)
+    refreshed = report.rows > 0 and refresh_statistics(resolved, collection)
+    return LoadOutcome(report, refreshed)

@@ -1,0 +1,57 @@
+"""What apply refuses before it runs anything: data-destroying changes, a stale saved plan."""
+
+from __future__ import annotations
+
+from vtopo.catalog.model import fingerprint
+from vtopo.errors import PlanError
+from vtopo.introspect.state import PlanContext
+from vtopo.plan.model import Plan
+
+from .plan import database_order
+
+
+def check_hazards(plan: Plan, allow_destroy: bool) -> None:
+    """Refuse blocking hazards: always for prevent_destroy, otherwise unless --allow-destroy."""
+    refusals = []
+    for change, hazard in plan.blocking_hazards:
+        where = f"database {change.database!r}"
+        if hazard.prevented:
+            refusals.append(f"{where}: collection {change.name} has prevent_destroy: true; {hazard.message}")
+        elif not allow_destroy:
+            refusals.append(f"{where}: {hazard.message}")
+    if refusals:
+        prevented = any(h.prevented for _, h in plan.blocking_hazards)
+        raise PlanError(
+            "refusing to destroy data:\n" + "\n".join(refusals),
+            hint=(
+                "remove prevent_destroy from the collection first"
+                if prevented
+                else "nothing was changed; re-run with --allow-destroy if the data may go"
+            ),
+        )
+
+
+def check_fresh(plan: Plan, context: PlanContext) -> None:
+    """A saved plan runs only against the environment, databases and live state it was made from."""
+    if plan.environment != context.topology.environment:
+        raise PlanError(
+            f"the plan was made for {_environment_label(plan.environment)} but apply runs with "
+            f"{_environment_label(context.topology.environment)}; nothing was applied",
+            hint="run apply with the plan's --env, or make a new plan",
+        )
+    stale = [
+        db
+        for db in plan.databases
+        if plan.fingerprints.get(db) != fingerprint(context.live.in_database(db))
+    ]
+    if set(plan.databases) != set(database_order(context.topology)):
+        raise PlanError("the plan was made for other databases than the topology lists", hint="run vtopo plan again")
+    if stale:
+        raise PlanError(
+            f"plan is stale: the live state of {', '.join(stale)} changed since the plan was made; nothing was applied",
+            hint="run vtopo plan again",
+        )
+
+
+def _environment_label(name: str | None) -> str:
+    return f"environment {name!r}" if name else "the base topology (no --env)"
