@@ -159,9 +159,13 @@ def test_a_vector_index_parameter_change_replaces_the_index(index, reason):
 
 
 def test_a_measure_change_replaces_the_index_with_another_operator_class():
-    [change] = diff_catalogs(desired(topology({"collections.papers.measure": "l2"})), live())
+    changes = by_key(diff_catalogs(desired(topology({"collections.papers.measure": "l2"})), live()))
+    change = changes.pop(key_of(SHARD, K.vector_index, "papers"))
     assert change.action is Action.replace
     assert change.reason == "opclass: vector_cosine_ops → vector_l2_ops"
+    # and the search function, whose operator is the measure's
+    [function] = changes.values()
+    assert (function.kind, function.action, function.reason) == (K.search_function, Action.replace, "measure: cosine → l2")
 
 
 def test_an_invalid_live_index_is_replaced():
@@ -216,11 +220,13 @@ def test_replacing_a_collection_cascades_to_everything_built_on_it():
         assert actions[key] is Action.replace, key
         assert changes[key].reason == f"re-created: depends on {cause}"
     # these differ by themselves (their columns carry the dimension)
-    for key in [key_of(SHARD, K.exposure_view, "papers"), key_of(HUB, K.foreign_table, "papers"), key_of(HUB, K.exposed_view, "public.papers")]:
+    for key in [key_of(SHARD, K.exposure_view, "papers"), key_of(HUB, K.foreign_table, "papers"), key_of(HUB, K.exposed_view, "public.papers"),
+                key_of(HUB, K.search_function, "public.match_papers")]:
         assert actions[key] is Action.replace
         assert "columns" in changes[key].reason
     assert set(actions) == {key_of(SHARD, K.collection, "papers"), *cascaded, key_of(SHARD, K.exposure_view, "papers"),
-                            key_of(HUB, K.foreign_table, "papers"), key_of(HUB, K.exposed_view, "public.papers")}
+                            key_of(HUB, K.foreign_table, "papers"), key_of(HUB, K.exposed_view, "public.papers"),
+                            key_of(HUB, K.search_function, "public.match_papers")}
 
 
 def test_a_cascade_does_not_resurrect_objects_that_are_no_longer_wanted():

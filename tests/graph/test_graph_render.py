@@ -78,7 +78,7 @@ def test_text_draws_a_box_per_database(offline_file):
     assert text.splitlines()[0] == "vtopo graph: gallery"
     boxes = [line for line in text.splitlines() if line.startswith("┌─ ")]
     assert [box.split(" ")[1] for box in boxes] == ["app", "pod1", "pod2"]
-    assert "public.docs  (view)  read by: anon, authenticated" in text
+    assert "public.docs  (view)  search: public.match_docs()  read by: anon, authenticated" in text
     assert "vecs.clips  4 × vector · l2 · ivfflat lists=4" in text
     assert "app: vtopo.docs (foreign table) via postgres_fdw" in text
     widths = {len(line) for line in text.splitlines() if line and line[0] in "┌│└"}

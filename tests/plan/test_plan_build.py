@@ -205,15 +205,21 @@ def test_indexes_of_a_replaced_collection_are_rebuilt_inside_its_transaction():
 # --- foreign tables ---------------------------------------------------------
 
 
-def test_a_created_foreign_table_is_analyzed_right_after(fresh_plan):
+def test_a_created_foreign_table_gets_pinned_statistics_right_after(fresh_plan):
     for name in ("papers", "images"):
         key = key_of(HUB, K.foreign_table, name)
         index = positions(fresh_plan)
         assert index[(key, Part.analyze)] == index[(key, Part.create)] + 1
         analyze = only_step(fresh_plan, key, Part.analyze)
-        [statement] = analyze.statements
-        assert statement.sql == f'ANALYZE "vtopo"."{name}";'
-        assert (statement.role, statement.transactional) == ("analyze", False)
+        pin, *clears = analyze.statements
+        assert pin.sql.startswith(f"SELECT pg_catalog.pg_restore_relation_stats('schemaname', 'vtopo', 'relname', '{name}', 'reltuples', ")
+        columns = [column for column, _ in fresh_plan_object(fresh_plan, key).spec_dict["columns"]]
+        assert [s.sql for s in clears] == [f"SELECT pg_catalog.pg_clear_attribute_stats('vtopo', '{name}', '{column}', false);" for column in columns]
+        assert {(s.role, s.transactional) for s in analyze.statements} == {("analyze", False)}
+
+
+def fresh_plan_object(plan, key):
+    return next(change.after for change in plan.changes if change.subject.key == key)
 
 
 def test_every_step_has_rendered_statements(fresh_plan, mixed_plan):

@@ -1,5 +1,7 @@
-"""`vtopo plan --format json` of the example topology, byte for byte against files
-committed before the code was reshaped (issue 11: behaviour unchanged).
+"""`vtopo plan --format json` of the example topology, byte for byte against committed files.
+
+Made before the code was reshaped into kinds (issue 11: behaviour unchanged), then on purpose
+when behaviour changed (issue 12: search functions, pinned foreign-table statistics).
 
 Two plans: a fresh one (every create) and one after apply plus edits (updates,
 replacements, deletes, hazards). Values that differ per run (server ports, database

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import vtopo
 
 # Values of every JSON type, so filters meet numbers, strings, booleans, null,
 # arrays and objects under the same key (Vecs's jsonb comparisons order types).
@@ -31,3 +35,17 @@ def mixed_rows(count: int, dimension: int = 3, seed: int = 7) -> list[tuple[str,
         vector = [round(rng.uniform(-1, 1), 6) for _ in range(dimension)]
         rows.append((f"r{i:04d}", vector, metadata))
     return rows
+
+
+@contextmanager
+def filled_client(applied, name: str, rows: list, database) -> Iterator[vtopo.Client]:
+    """A client of `applied` whose collection `name` holds `rows`, ANALYZEd on `database`
+    (one of applied.dbs) so the planner chooses as it would on a loaded collection."""
+    client = vtopo.connect(applied.path)
+    try:
+        client.collection(name).upsert(rows)
+        with database.connect() as conn:
+            conn.execute(f"ANALYZE vecs.{name}")
+        yield client
+    finally:
+        client.close()

@@ -58,5 +58,14 @@ local_exposed_view = kinds.exposed_view.new(
     CORE, "api.tides", collection_name="tides", source=["vecs", "tides"],
     columns=view_columns("vector", 2, {"station": "text"}), fields={"station": "text"},
 )
+remote_search_function = kinds.search_function.new(
+    CORE, "public.match_corals", collection_name="corals", view="public.corals", server=SERVER, source=["vtopo", "corals"],
+    vector_type="halfvec", dimension=384, measure="cosine", columns=COLUMNS, fields=FIELDS, grant=["marine_app", "diver"],
+)
+local_search_function = kinds.search_function.new(
+    CORE, "api.find_tides", collection_name="tides", view="api.tides", server=None, source=["vecs", "tides"],
+    vector_type="vector", dimension=2, measure="inner_product", columns=view_columns("vector", 2, {"station": "text"}),
+    fields={"station": "text"}, grant=[],
+)
 schema_grant = kinds.grant.new(CORE, "USAGE", key_of(CORE, K.schema, "vtopo"), target=["vtopo"], role_name="marine_app")
 table_grant = kinds.grant.new(CORE, "SELECT", remote_exposed_view.key, target=["public", "corals"], role_name="marine_app")

@@ -86,6 +86,8 @@ CASES: list[Case] = [
     Case("user_mapping-public-update-from-empty", sql_of(r.user_mapping, "update", old=MAPPING_WITHOUT_PASSWORD), "user_mapping/update"),
     *object_cases("corals", r.foreign_table, "create", "delete", "analyze"),
     *object_cases("remote", r.remote_exposed_view, "create", "delete"),
+    *object_cases("remote", r.remote_search_function, "create", "delete"),
+    *object_cases("local", r.local_search_function, "create", "delete"),
     *object_cases("local", r.local_exposed_view, "create", "delete"),
     *object_cases("schema", r.schema_grant, "create", "delete"),
     *object_cases("table", r.table_grant, "create", "delete"),

@@ -31,7 +31,7 @@ class ChangeReason(StrEnum):
     differs = "differs"  # update / replace: the spec differs
     secret_changed = "secret_changed"  # update: only a password differs
     dependency_replaced = "dependency_replaced"  # replace: something it depends on is dropped or replaced
-    never_analyzed = "never_analyzed"  # update: a foreign table without statistics
+    unpinned_statistics = "unpinned_statistics"  # update: a foreign table whose statistics are not vtopo's pinned ones
 
 
 class HazardKind(str, Enum):

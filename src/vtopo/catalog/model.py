@@ -33,6 +33,7 @@ class ObjectKind(str, Enum):
     user_mapping = "user_mapping"
     foreign_table = "foreign_table"
     exposed_view = "exposed_view"
+    search_function = "search_function"
     grant = "grant"
 
     @property

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from vtopo.catalog.columns import view_columns
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
@@ -28,8 +29,6 @@ from vtopo.spec.names import split_qualified
 from .verdict import CheckResult, served_by, shipped
 
 K = ObjectKind
-# The LIMIT of the probe searches (templates/check/topk.sql.j2, filtered_topk.sql.j2).
-PROBE_LIMIT = 10
 SAMPLE_FIELD_VALUES = {
     "text": "vtopo-check",
     "integer": 0,
@@ -56,8 +55,7 @@ class _Prober:
         self.conns = connections
         self.results: list[CheckResult] = []
         self.analyze = analyze
-        self.estimates_cache: dict[str, int] | None = None
-        self.row_counts: dict[str, int] = {}
+        self.stats_cache: dict[str, dict[str, Any]] | None = None
 
     def record(self, collection: str, database: str, check: str, outcome: tuple[bool | None, str]) -> None:
         self.results.append(CheckResult(collection, database, check, outcome[0], outcome[1]))
@@ -83,6 +81,7 @@ class _Prober:
         query = "[" + ",".join(["1"] * spec.dimension) + "]"
         common = {"operator": OPERATOR[spec.measure.value], "vector_type": spec.type.value}
         fields = list(spec.metadata.items())
+        unreachable = False
         if spec.database != primary:
             conn = self.conns[primary]
             unreachable = self.guarded(name, primary, "foreign table statistics", lambda: self.statistics(name, spec))
@@ -94,21 +93,13 @@ class _Prober:
                     _explain(conn, "field_equals", {"value": SAMPLE_FIELD_VALUES[field_spec.type.value]},
                              schema=schema, relation=relation, field=field, field_type=_pg_type(field_spec.type.value)),
                     "WHERE", column=field)))
-            # `@> '{}'` matches every row: the case where a local sort would fetch the whole match set.
             shipping.append(("filtered top-k shipped", lambda: shipped(
-                _explain(conn, "filtered_topk", {"query": query, "filter": "{}"},
+                _explain(conn, "filtered_topk", {"query": query, "filter": self.sample_filter(name, spec)},
                          schema=schema, relation=relation, **common), "WHERE", "ORDER BY", "LIMIT")))
             for check, run in shipping:
-                rows = self.row_counts.get(name)
                 if unreachable:
-                    # Without statistics these would fail for a reason that is not theirs.
+                    # They would fail for a reason that is not theirs.
                     self.record(name, primary, check, (None, f"not judged: the primary cannot reach {spec.database}"))
-                elif rows == 0:
-                    # With no rows the planner has nothing to save by shipping: judge it once data is there.
-                    self.record(name, primary, check, (None, "collection is empty; run vtopo check --analyze after loading"))
-                elif rows is not None and rows <= PROBE_LIMIT:
-                    # Fetching every row costs what LIMIT would: the planner rightly keeps it local.
-                    self.record(name, primary, check, (None, f"collection holds {rows} rows, no more than a top-{PROBE_LIMIT}: nothing to ship yet"))
                 else:
                     self.guarded(name, primary, check, run)
             self.record(name, spec.database, "columns match the remote view", self.columns_match(name, spec))
@@ -116,7 +107,20 @@ class _Prober:
             target_schema, target_relation = VTOPO_SCHEMA, name
         else:
             target_schema, target_relation = schema, relation
+        if spec.expose.function_name is None:
+            pass
+        elif unreachable:
+            self.record(name, primary, "search function answers", (None, f"not judged: the primary cannot reach {spec.database}"))
+        else:
+            self.guarded(name, primary, "search function answers", lambda: self.search_function(spec, query))
         self.check_indexes(name, spec, target_schema, target_relation, common)
+
+    def search_function(self, spec: CollectionSpec, query: str) -> tuple[bool, str]:
+        """What client libraries call: it must answer (through its kept connection, for a remote collection)."""
+        function = split_qualified(spec.expose.function_name)
+        statement = render_query("check/search_function.sql.j2", function=function, vector_type=spec.type.value)
+        (rows,) = self.conns[self.topology.primary_name].execute(statement, {"query": query}).fetchone()
+        return True, f"{spec.expose.function_name}() returned {rows} row(s) for a top-10"
 
     def check_indexes(self, name: str, spec: CollectionSpec, schema: str, relation: str, common: dict[str, str]) -> None:
         conn = self.conns[spec.database]
@@ -138,29 +142,33 @@ class _Prober:
                          schema=schema, relation=relation, field=field, field_type=_pg_type(field_spec.type.value)), expected))
 
     def statistics(self, name: str, spec: CollectionSpec) -> tuple[bool | None, str]:
-        """Missing or stale statistics make postgres_fdw keep ORDER BY/LIMIT on the primary."""
-        fdw = self.topology.databases[spec.database].fdw
-        if fdw is not None and fdw.options.use_remote_estimate:
-            return None, "use_remote_estimate: the remote plans each query's costs"
+        """vtopo pins the foreign table's statistics so that shipping wins whatever arrives
+        (kinds/foreign_table.py); without the pin, postgres_fdw may keep ORDER BY/LIMIT local."""
         primary = self.conns[self.topology.primary_name]
-        estimate = self.estimates().get(name)
-        rows = primary.execute(render_query("check/foreign_count.sql.j2", name=name)).fetchone()[0]
-        self.row_counts[name] = rows
-        if estimate is None or estimate < 0 or _stale(estimate, rows):
-            if self.analyze:
-                primary.execute(render_sql(self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, name)), "analyze")[0])
-                self.estimates_cache = None
-                return True, f"re-analyzed: {rows} rows (was {'never analyzed' if estimate is None or estimate < 0 else estimate})"
-            was = "never analyzed" if estimate is None or estimate < 0 else f"estimates {estimate} rows"
-            which = "searches" if estimate is not None and 0 <= estimate <= PROBE_LIMIT else "searches with a filter"
-            return False, f"vtopo.{name} {was}, holds {rows}: {which} stay local; run vtopo check --analyze"
-        return True, f"{estimate} rows estimated, {rows} rows"
+        # Reaching the secondary through the foreign table proves the wiring (and finds a pod that is down).
+        primary.execute(render_query("check/foreign_count.sql.j2", name=name)).fetchone()
+        stats = self.statistics_rows().get(name)
+        if stats is not None and kinds.foreign_table.is_pinned(stats):
+            return True, "pinned: shipping wins whatever the collection holds"
+        was = "no foreign table" if stats is None else (
+            "ANALYZEd (column statistics)" if stats["has_column_stats"] else f"{stats['reltuples']:.0f} rows estimated")
+        if self.analyze and stats is not None:
+            table = self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, name))
+            for statement in render_sql(table, "analyze"):
+                primary.execute(statement)
+            self.stats_cache = None
+            return True, f"pinned now (was: {was})"
+        return False, f"vtopo.{name} statistics are not pinned ({was}): searches may stay local; run vtopo apply"
 
-    def estimates(self) -> dict[str, int]:
-        if self.estimates_cache is None:
-            rows = _rows(self.conns[self.topology.primary_name], "foreign_stats")
-            self.estimates_cache = {row["name"]: row["reltuples"] for row in rows}
-        return self.estimates_cache
+    def statistics_rows(self) -> dict[str, dict[str, Any]]:
+        if self.stats_cache is None:
+            self.stats_cache = {row["name"]: row for row in _rows(self.conns[self.topology.primary_name], "foreign_stats")}
+        return self.stats_cache
+
+    def sample_filter(self, name: str, spec: CollectionSpec) -> str:
+        """One real key/value of the collection's metadata; a value no row has when there is none."""
+        row = self.conns[spec.database].execute(render_query("check/sample_filter.sql.j2", name=name)).fetchone()
+        return json.dumps(row[0] if row else {"vtopo_check": "no such value"})
 
     def columns_match(self, name: str, spec: CollectionSpec) -> tuple[bool, str]:
         local = self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, name))
@@ -195,14 +203,6 @@ def _setting_problem(wanted: CatalogObject, live: CatalogObject | None) -> str |
     return None
 
 
-def _stale(estimate: int, rows: int) -> bool:
-    """Off by more than half (and by more than a handful of rows), or so low that LIMIT looks
-    useless to the planner (it keeps ORDER BY/LIMIT local when it expects at most LIMIT rows)."""
-    if estimate <= PROBE_LIMIT < rows:
-        return True
-    return abs(estimate - rows) > 100 and not (rows / 2 <= estimate <= rows * 2)
-
-
 def _pg_type(field_type: str) -> str:
     return "timestamp with time zone" if field_type == "timestamptz" else field_type
 
@@ -233,18 +233,20 @@ def run_checks(context: PlanContext, *, analyze: bool = False) -> list[CheckResu
 
 
 def refresh_statistics(resolved, collection: str) -> bool:
-    """ANALYZE the primary's foreign table of an exposed remote collection (after a bulk load,
-    so postgres_fdw keeps shipping filtered searches). False when there is none."""
+    """Pin the statistics of the primary's foreign table of an exposed remote collection again
+    (after a bulk load: cheap, and undoes a hand-run ANALYZE). False when there is none."""
     topology = resolved.topology
     spec = topology.collections[collection]
     primary = topology.primary_name
     if spec.expose is None or spec.database == primary:
         return False
-    table = kinds.foreign_table.new(primary, collection, server="", columns=[], options={})
+    columns = view_columns(spec.type.value, spec.dimension, {f: s.type.value for f, s in spec.metadata.items()})
+    table = kinds.foreign_table.new(primary, collection, server="", columns=columns, options={})
     with connection(primary, resolved.dsns[primary]) as conn:
         try:
-            conn.execute(render_sql(table, "analyze")[0])
+            for statement in render_sql(table, "analyze"):
+                conn.execute(statement)
         except psycopg.Error as error:
             message = scrub(server_message(error), *resolved.secrets())
-            raise DatabaseError(primary, f"ANALYZE vtopo.{collection} failed: {message}") from None
+            raise DatabaseError(primary, f"pinning the statistics of vtopo.{collection} failed: {message}") from None
     return True

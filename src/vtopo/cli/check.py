@@ -28,7 +28,7 @@ def check(
     file: TopologyFileOption = None,
     format: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     analyze: Annotated[
-        bool, typer.Option("--analyze", help="ANALYZE foreign tables whose statistics are missing or stale.")
+        bool, typer.Option("--analyze", help="Pin foreign-table statistics where they are not vtopo's pinned ones (what apply does).")
     ] = False,
     env: EnvironmentOption = None,
 ) -> None:

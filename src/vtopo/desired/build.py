@@ -100,13 +100,23 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
                         (key_of(primary, K.foreign_table, name), source, "SELECT")]
         catalog.add(kinds.exposed_view.new(primary, spec.expose.view, collection_name=name, source=source, columns=columns, fields=fields))
         # security_invoker views check the caller's rights on what they read, too.
-        view_schema = split_qualified(spec.expose.view)[0]
         readable.append((view_key, list(split_qualified(spec.expose.view)), "SELECT"))
-        if view_schema != "public":
-            # vtopo creates the view's schema (never drops it) and lets the grantees use it.
-            if catalog.get(key_of(primary, K.schema, view_schema)) is None:
-                catalog.add(kinds.schema.new(primary, view_schema))
-            readable.append((key_of(primary, K.schema, view_schema), [view_schema], "USAGE"))
+        schemas = [split_qualified(spec.expose.view)[0]]
+        function_name = spec.expose.function_name
+        if function_name is not None:
+            catalog.add(kinds.search_function.new(
+                primary, function_name, collection_name=name, view=spec.expose.view,
+                server=None if spec.database == primary else server_name(spec.database), source=source,
+                vector_type=spec.type.value, dimension=spec.dimension, measure=spec.measure.value,
+                columns=columns, fields=fields, grant=spec.expose.grant,
+            ))
+            schemas.append(split_qualified(function_name)[0])
+        for schema_name in dict.fromkeys(schemas):
+            if schema_name != "public":
+                # vtopo creates the schema (never drops it) and lets the grantees use it.
+                if catalog.get(key_of(primary, K.schema, schema_name)) is None:
+                    catalog.add(kinds.schema.new(primary, schema_name))
+                readable.append((key_of(primary, K.schema, schema_name), [schema_name], "USAGE"))
         for role_name in spec.expose.grant:
             grantees.add(role_name)
             for on, target, privilege in readable:

@@ -17,7 +17,7 @@ from vtopo.diagnostics import Diagnostic, warning
 from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind
 from vtopo.catalog.names import VECS_SCHEMA, measure_of
 from vtopo.spec.names import reader_role_name, server_name
-from vtopo.spec.models import IndexSpec, ServerOptions
+from vtopo.spec.models import ExposeSpec, IndexSpec, ServerOptions
 from vtopo.spec.resolve import dsn_defaults
 from vtopo.spec.secrets import find_references
 
@@ -141,6 +141,8 @@ def _exposures(live: Catalog, primary: str, collections: dict[str, dict[str, Any
         spec = obj.spec_dict
         if obj.kind is K.grant and spec["on_kind"] == K.exposed_view.value and spec["privilege"] == "SELECT":
             grants.setdefault(spec["on_name"], []).append(spec["role"])
+    # The search function vtopo made beside each view (by the view it accompanies).
+    functions = {obj.spec_dict["view"]: obj.name for obj in live.in_database(primary) if obj.kind is K.search_function and obj.managed}
     for obj in sorted(live.in_database(primary), key=lambda o: o.name):
         if obj.kind is not K.exposed_view or not obj.managed:
             continue
@@ -158,6 +160,10 @@ def _exposures(live: Catalog, primary: str, collections: dict[str, dict[str, Any
         expose: dict[str, Any] = {"view": obj.name}
         if grants.get(obj.name):
             expose["grant"] = sorted(grants[obj.name])
+        function = functions.get(obj.name)
+        default = ExposeSpec(view=obj.name).function_name
+        if function != default:
+            expose["function"] = function or False  # a view without its search function says so
         entry["expose"] = expose
         _add_fields(entry, spec)
     for obj in live:

@@ -66,7 +66,7 @@ def _collection(entry: dict[str, Any]) -> dict[str, Any]:
     if "search" in entry:
         entry["search"] = _Flow(entry["search"])
     if "expose" in entry:
-        expose = _ordered(entry["expose"], ["view", "grant"])
+        expose = _ordered(entry["expose"], ["view", "grant", "function"])
         if "grant" in expose:
             expose["grant"] = _FlowList(expose["grant"])
         entry["expose"] = expose

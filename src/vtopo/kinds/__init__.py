@@ -21,6 +21,7 @@ from . import (
     role,
     role_setting,
     schema,
+    search_function,
     user_mapping,
     vector_index,
 )
@@ -41,6 +42,7 @@ KINDS: dict[ObjectKind, Kind] = {
         user_mapping.UserMapping(),
         foreign_table.ForeignTable(),
         exposed_view.ExposedView(),
+        search_function.SearchFunction(),
         grant.Grant(),
     )
 }

@@ -1,8 +1,10 @@
 """Foreign tables on the primary (`vtopo.<collection>`) over a secondary's exposure view.
 
-Their statistics are part of the wiring: without them postgres_fdw keeps ORDER BY /
-LIMIT of a filtered search on the primary, so a create is followed by ANALYZE and a
-never-analyzed table is planned for one.
+Their statistics are part of the wiring: postgres_fdw ships ORDER BY / LIMIT (and a WHERE
+with them) only when its estimate says that is cheaper. vtopo pins statistics that make
+shipping win whatever the collection holds (templates/ddl/foreign_table/analyze.sql.j2),
+right after a create; a table whose statistics are not the pinned ones (never pinned, or
+ANALYZEd by hand) is planned for a re-pin, so `plan --detailed-exitcode` catches it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ def new(database: str, collection_name: str, *, server: str, columns: list[list[
     )
 
 
+# The pinned size: so large that a remote sort + LIMIT beats fetching rows for any filter the
+# planner can estimate (even a selectivity of 1e-6 leaves 1,000 rows, above match_count's cap).
+PINNED = {"rows": 1_000_000_000, "pages": 10_000_000}
+
+
+def is_pinned(row: dict[str, Any]) -> bool:
+    return row["reltuples"] == PINNED["rows"] and row["relpages"] == PINNED["pages"] and not row["has_column_stats"]
+
+
 class ForeignTable(Kind):
     kind = ObjectKind.foreign_table
     named_after_collection = True
@@ -36,10 +47,13 @@ class ForeignTable(Kind):
 
     def compare(self, live: CatalogObject, desired: CatalogObject) -> Verdict | None:
         verdict = super().compare(live, desired)
-        if verdict is None and live.attrs_dict.get("analyzed") is False:
-            # The ANALYZE after create may have failed: filtered searches would not be shipped.
-            return Verdict(Action.update, "never analyzed: filtered searches would not be shipped", ChangeReason.never_analyzed)
+        if verdict is None and live.attrs_dict.get("pinned") is False:
+            # Never pinned (the step after create failed) or ANALYZEd since: shipping is left to chance.
+            return Verdict(Action.update, "statistics not pinned: searches and filters might not be shipped", ChangeReason.unpinned_statistics)
         return verdict
+
+    def template_context(self, obj: CatalogObject, old: CatalogObject | None) -> dict[str, Any]:
+        return {"pinned": PINNED}
 
     def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
         return lock_hazards(change)
@@ -49,8 +63,7 @@ class ForeignTable(Kind):
             columns = columns_of(row)
             if row["schema"] == VTOPO_SCHEMA and row["kind"] == "f":
                 obj = new(reader.database, row["name"], server=row["server"] or "", columns=columns, options=options_of(row["foreign_options"]))
-                # reltuples -1: never analyzed.
-                yield obj.with_attrs(analyzed=row["reltuples"] is not None and row["reltuples"] >= 0)
+                yield obj.with_attrs(pinned=is_pinned(row))
             elif stray_in_vtopo_schema(row):
                 yield new(reader.database, row["name"], server="", columns=columns, options={}).unmanaged()
 

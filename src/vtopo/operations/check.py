@@ -22,7 +22,7 @@ class CheckReport:
 
 
 def check_state(context: PlanContext, *, analyze: bool = False) -> CheckReport:
-    """analyze: ANALYZE foreign tables whose statistics are missing or stale."""
+    """analyze: pin foreign-table statistics where they are not pinned (kinds/foreign_table.py)."""
     return CheckReport(run_checks(context, analyze=analyze))
 
 

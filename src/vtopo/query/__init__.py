@@ -6,7 +6,7 @@
 """
 
 from .client import Client, Collection, connect
-from .errors import FilterError, QueryError
+from .errors import FilterError, FilterFieldWarning, QueryError
 from .filters import parse_filter
 
-__all__ = ["Client", "Collection", "FilterError", "QueryError", "connect", "parse_filter"]
+__all__ = ["Client", "Collection", "FilterError", "FilterFieldWarning", "QueryError", "connect", "parse_filter"]

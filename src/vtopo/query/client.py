@@ -3,7 +3,8 @@
 Collections answer Vecs's calls with Vecs's argument names and results
 (query, upsert, fetch, delete), routed by the topology: directly to the
 database that holds the collection, or (via="primary") through the
-primary's exposed view, which is read-only.
+primary's exposed view, which is read-only. A direct query runs with the
+search settings a query through the primary gets (search_settings.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
-from vtopo.desired.settings import search_settings
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
@@ -22,15 +22,15 @@ from vtopo.vectors.records import RowProblem, encode_row
 from vtopo.vectors.staging import upsert_all
 from vtopo.vectors.text import parse_vector_text, vector_text
 
-from .errors import QueryError
+from .errors import FilterFieldWarning, QueryError
+from .field_names import undeclared_field_notes
 from .filters import parse_filter
+from .search_settings import direct_settings
 from .session import Sessions, database_errors, require_collection
 from .statements import delete_statement, fetch_statement, search_statement, settings_statement
 from .target import Target, measure_of, route, uncovered_measure
 
 MAX_LIMIT = 1000  # Vecs's limit
-# Vecs sets these on every query unless told otherwise.
-VECS_DEFAULT_SETTINGS = {"ivfflat.probes": "10", "hnsw.ef_search": "40"}
 
 
 def connect(path: str | Path | None = None, *, env: str | None = None) -> "Client":
@@ -96,7 +96,7 @@ class Collection:
         target = self._target
         chosen = measure_of(target, measure)
         _check_integer("limit", limit, 1, MAX_LIMIT)
-        tree = parse_filter(filters)
+        tree = self._filter(filters)
         query = self._query_vector(data)
         settings = self._settings_statement(probes, ef_search)
         note = uncovered_measure(target, chosen)
@@ -141,7 +141,7 @@ class Collection:
         if ids is not None and filters is not None:
             raise QueryError("delete takes ids or filters, not both")
         target = self._writable("delete")
-        tree = parse_filter(filters) if filters is not None else None
+        tree = self._filter(filters) if filters is not None else None
         wanted = _ids(ids) if ids is not None else None
         if (wanted is not None and not wanted) or (filters is not None and tree is None):
             return []  # Vecs: no ids or an empty filter delete nothing
@@ -172,6 +172,12 @@ class Collection:
             )
         return self._target
 
+    def _filter(self, filters: Any):
+        tree = parse_filter(filters)
+        for note in undeclared_field_notes(self._target, tree):
+            warnings.warn(note, FilterFieldWarning, stacklevel=3)  # at the caller's query()/delete()
+        return tree
+
     def _query_vector(self, data: Any) -> str:
         try:
             return vector_text(check_vector(data, self._target.shape))
@@ -189,12 +195,7 @@ class Collection:
                     f"(collections.{self.name}.search in the topology); probes/ef_search apply to direct queries",
                 )
             return None
-        settings = {**VECS_DEFAULT_SETTINGS, **search_settings(self._target.spec)}
-        if probes is not None:
-            settings["ivfflat.probes"] = str(probes)
-        if ef_search is not None:
-            settings["hnsw.ef_search"] = str(ef_search)
-        return settings_statement(settings)
+        return settings_statement(direct_settings(self._target.settings, probes=probes, ef_search=ef_search))
 
     def _encoded(self, records: Iterable[Any]):
         shape = self._target.shape

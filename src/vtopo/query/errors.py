@@ -15,3 +15,7 @@ class FilterError(QueryError):
     def __init__(self, message: str, *, path: str = "", hint: str | None = None) -> None:
         self.path = path
         super().__init__(f"filter {path}: {message}" if path else f"filter: {message}", hint=hint)
+
+
+class FilterFieldWarning(UserWarning):
+    """A filter names a metadata key the collection does not declare but one it does resembles (a likely typo)."""

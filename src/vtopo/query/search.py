@@ -17,6 +17,7 @@ from vtopo.spec.loader import load_topology
 
 from .client import Client
 from .errors import QueryError
+from .field_names import undeclared_field_notes
 from .filters import parse_filter_json
 from .target import Via, measure_of, route, uncovered_measure
 
@@ -50,6 +51,7 @@ class SearchResult:
     measure: str
     hits: list[Hit]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # likely mistakes in the request (a misspelled field)
 
 
 def run_search(path: Path, request: SearchRequest, *, env: str | None = None) -> SearchResult:
@@ -57,9 +59,9 @@ def run_search(path: Path, request: SearchRequest, *, env: str | None = None) ->
     target = route(topology, request.collection, request.via)
     measure = measure_of(target, request.measure)
     _check_setting_fits(target.spec.index.method.value, request)
-    filters = None
+    filters = tree = None
     if request.filter is not None:
-        parse_filter_json(request.filter)  # malformed filters fail before any connection
+        tree = parse_filter_json(request.filter)  # malformed filters fail before any connection
         filters = json.loads(request.filter)
     vector = _vector_from_json(request.vector) if request.vector is not None else None
     with Client(topology) as client:
@@ -67,7 +69,7 @@ def run_search(path: Path, request: SearchRequest, *, env: str | None = None) ->
         if vector is None:
             vector = _stored_vector(collection, request.like)
         with warnings.catch_warnings():
-            # The result carries the uncovered-measure note; the API's warning would repeat it.
+            # The result carries what the API warns about (notes, warnings); the warnings would repeat it.
             warnings.simplefilter("ignore", UserWarning)
             rows = collection.query(
                 vector, limit=request.limit, filters=filters, measure=measure, include_value=True,
@@ -75,7 +77,8 @@ def run_search(path: Path, request: SearchRequest, *, env: str | None = None) ->
             )
     hits = [Hit(row[0], row[1], row[2] if request.include_metadata else None) for row in rows]
     notes = [note] if (note := uncovered_measure(target, measure)) else []
-    return SearchResult(request.collection, target.database, target.via.value, measure, hits, notes)
+    return SearchResult(request.collection, target.database, target.via.value, measure, hits, notes,
+                        undeclared_field_notes(target, tree))
 
 
 def _check_setting_fits(method: str, request: SearchRequest) -> None:

@@ -21,7 +21,7 @@ def search_statement(
     include_value: bool,
     include_metadata: bool,
 ) -> tuple[str, dict[str, Any]]:
-    node, params = compile_filter(tree, promoted=target.promoted if target.through_view else None)
+    node, params = compile_filter(tree, promoted=target.promoted, indexed=target.indexed)
     text = render_query(
         "query/search.sql.j2",
         schema=target.schema,

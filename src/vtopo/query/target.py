@@ -1,7 +1,9 @@
 """Where a collection is read: its own database (direct), or the primary's exposed view.
 
-Direct reads `vecs.<name>` (columns id, vec, metadata), exactly as Vecs does.
-Through the primary reads the `expose.view` (id, embedding, metadata and the
+Direct reads `vecs.<name>` (columns id, vec, metadata), exactly as Vecs does,
+with the search settings a query through the primary gets, and filters on
+indexed promoted fields use the expression their index is built on. Through
+the primary reads the `expose.view` (id, embedding, metadata and the
 promoted fields as typed columns), so filters can use those columns and
 postgres_fdw ships them to the secondary.
 """
@@ -18,6 +20,7 @@ from vtopo.spec.names import split_qualified
 from vtopo.vectors.shape import VectorShape
 
 from .errors import QueryError
+from .search_settings import effective_settings
 
 
 class Via(str, Enum):
@@ -45,7 +48,11 @@ class Target:
     schema: str
     relation: str
     vector_column: str
-    promoted: dict[str, str] = field(default_factory=dict)  # field -> type, through the primary only
+    # field -> type of the typed columns (through the primary: every promoted field) or index
+    # expressions (direct: the indexed fields) filters may use; see compile.py.
+    promoted: dict[str, str] = field(default_factory=dict)
+    indexed: frozenset[str] = frozenset()  # fields with a B-tree index on their typed expression
+    settings: dict[str, str] = field(default_factory=dict)  # direct: set for each query (search_settings.py)
 
     @property
     def through_view(self) -> bool:
@@ -79,8 +86,11 @@ def route(topology: Topology, name: str, via: Via | str = Via.direct) -> Target:
         via = Via(getattr(via, "value", via))
     except ValueError:
         raise QueryError(f"via must be 'direct' or 'primary', got {via!r}") from None
+    indexed = frozenset(field_name for field_name, f in spec.metadata.items() if f.index)
     if via is Via.direct:
-        return Target(name, spec, via, spec.database, VECS_SCHEMA, name, "vec")
+        promoted = {field_name: f.type.value for field_name, f in spec.metadata.items() if f.index}
+        return Target(name, spec, via, spec.database, VECS_SCHEMA, name, "vec", promoted, indexed,
+                      effective_settings(topology, name))
     if spec.expose is None:
         raise QueryError(
             f"collection {name!r} is not exposed on the primary (no expose.view in {topology.source_path})",
@@ -88,7 +98,7 @@ def route(topology: Topology, name: str, via: Via | str = Via.direct) -> Target:
         )
     schema, relation = split_qualified(spec.expose.view)
     promoted = {field_name: f.type.value for field_name, f in spec.metadata.items()}
-    return Target(name, spec, via, topology.primary_name, schema, relation, "embedding", promoted)
+    return Target(name, spec, via, topology.primary_name, schema, relation, "embedding", promoted, indexed)
 
 
 def measure_of(target: Target, measure: object | None) -> str:

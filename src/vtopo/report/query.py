@@ -37,7 +37,7 @@ def search_table(result: SearchResult) -> Table:
 
 
 def search_notes(result: SearchResult) -> list[str]:
-    """The notes, then where the rows came from (stderr: the table or JSON stays clean)."""
-    return [f"note: {note}" for note in result.notes] + [
+    """Warnings and notes, then where the rows came from (stderr: the table or JSON stays clean)."""
+    return [f"warning: {warning}" for warning in result.warnings] + [f"note: {note}" for note in result.notes] + [
         f"{len(result.hits)} row(s) from {result.collection} ({result.via}, database {result.database}, {result.measure})"
     ]

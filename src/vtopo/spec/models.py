@@ -12,11 +12,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .environments import check_environment_name, partial_model
-from .names import CollectionName, Identifier, QualifiedName, RoleName, split_qualified
+from .names import CollectionName, Identifier, QualifiedName, RoleName, bounded_name, split_qualified
 from .rules import cross_reference_problems
 from .secrets import find_references, is_reference, without_references
 
@@ -158,20 +158,40 @@ class MetadataField(Spec):
 
 # Columns every view already has: a promoted field may not take their names.
 RESERVED_FIELD_NAMES = ("id", "embedding", "metadata", "vec")
+# Columns the search function returns besides id, metadata and the promoted fields.
+SEARCH_RESULT_NAMES = ("distance", "similarity")
 
 
 class ExposeSpec(Spec):
     view: QualifiedName = Field(description="View on the primary, e.g. public.docs.")
-    grant: list[RoleName] = Field(default_factory=list, description="Roles that get SELECT on the view.")
+    grant: list[RoleName] = Field(default_factory=list, description="Roles that get SELECT on the view (and EXECUTE on the search function).")
+    function: QualifiedName | bool = Field(
+        True,
+        description="Search function on the primary for client libraries (supabase.rpc): "
+        "default <view schema>.match_<view name>; false: none.",
+    )
 
-    @field_validator("view")
+    @property
+    def function_name(self) -> str | None:
+        """The search function's qualified name, or None when turned off."""
+        if self.function is False:
+            return None
+        if self.function is True:
+            schema, relation = split_qualified(self.view)
+            return f"{schema}.{bounded_name('match', relation)}"
+        return self.function
+
+    @field_validator("view", "function")
     @classmethod
-    def _not_in_vecs(cls, value: str) -> str:
+    def _not_in_vecs(cls, value: str | bool, info: ValidationInfo) -> str | bool:
+        if isinstance(value, bool):
+            return value
+        what = "views" if info.field_name == "view" else "search functions"
         schema = split_qualified(value)[0]
         if schema == "vecs":
-            raise ValueError("views must not live in schema vecs: the Vecs client would mistake them for collections")
+            raise ValueError(f"{what} must not live in schema vecs: the Vecs client would mistake them for collections")
         if schema == "vtopo":
-            raise ValueError("views must not live in schema vtopo: it holds vtopo's own foreign tables and exposure views")
+            raise ValueError(f"{what} must not live in schema vtopo: it holds vtopo's own foreign tables and exposure views")
         if schema.startswith("pg_"):
             raise ValueError(f"schema {schema!r}: names starting with 'pg_' are reserved by PostgreSQL")
         return value
@@ -215,6 +235,12 @@ class CollectionSpec(Spec):
         for name in self.metadata:
             if name in RESERVED_FIELD_NAMES:
                 raise _error_at(("metadata", name), f"{name!r} is a column of every collection view; choose another field name")
+            if name in SEARCH_RESULT_NAMES and self.expose is not None and self.expose.function_name is not None:
+                raise _error_at(
+                    ("metadata", name),
+                    f"{name!r} is a column of the search function's results; choose another field name, "
+                    "or set expose.function: false",
+                )
         kind = self.type.value
         if self.dimension > MAX_DIMENSIONS[kind]:
             raise _error_at("dimension", f"{kind} holds at most {MAX_DIMENSIONS[kind]} dimensions")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .names import bounded_name
 from .secrets import reference_problems
 
 Location = tuple[Any, ...]
@@ -42,6 +43,7 @@ def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
 
     problems.extend(_search_setting_conflicts(collections))
     views: dict[str, str] = {}
+    functions: dict[str, str] = {}
     for name, collection in collections.items():
         loc = ("collections", name)
         database = collection.get("database")
@@ -58,8 +60,17 @@ def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
         if isinstance(view, str):
             qualified = view if "." in view else f"public.{view}"
             other = views.setdefault(qualified, name)
+            function = expose.get("function", True)
             if other != name:
                 problems.append(((*loc, "expose", "view"), f"view {qualified} is already used by collection {other!r}"))
+                function = False  # its default search function clashes too: one problem is enough
+            if function is True:
+                schema, _, relation = qualified.partition(".")
+                function = f"{schema}.{bounded_name('match', relation)}"
+            if isinstance(function, str):
+                other = functions.setdefault(function, name)
+                if other != name:
+                    problems.append(((*loc, "expose", "function"), f"search function {function} is already used by collection {other!r}"))
         target = databases[database]
         if target.get("primary") is not True and not _mapping(target.get("fdw")).get("password"):
             problems.append(

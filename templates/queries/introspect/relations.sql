@@ -4,7 +4,8 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        obj_description(c.oid, 'pg_class') AS comment, c.reloptions AS options,
        (SELECT json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-       ft.ftoptions AS foreign_options, fs.srvname AS server, c.reltuples AS reltuples,
+       ft.ftoptions AS foreign_options, fs.srvname AS server, c.reltuples AS reltuples, c.relpages AS relpages,
+       EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname) AS has_column_stats,
        COALESCE((SELECT json_agg(json_build_array(g.privilege_type, gr.rolname))
                  FROM aclexplode(c.relacl) g JOIN pg_roles gr ON gr.oid = g.grantee
                  WHERE g.grantee <> c.relowner), '[]'::json) AS grants

@@ -1,1 +1,11 @@
-ANALYZE "vtopo"."corals";
+SELECT pg_catalog.pg_restore_relation_stats('schemaname', 'vtopo', 'relname', 'corals', 'reltuples', 1000000000::real, 'relpages', 10000000::integer);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'id', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'embedding', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'metadata', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'text', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'integer', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'bigint', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'numeric', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'boolean', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'timestamptz', false);
+SELECT pg_catalog.pg_clear_attribute_stats('vtopo', 'corals', 'o_brien', false);

@@ -1,0 +1,111 @@
+"""Search functions on the primary (`expose.function`, default `<schema>.match_<view>`): what
+client libraries call for similarity search (PostgREST cannot order by a distance).
+
+`match_<name>(query_embedding, match_count, filter)` returns the nearest rows first. For a
+remote collection it runs statements prepared once on a kept dblink connection to the
+secondary (as fast as a direct query; postgres_fdw's cursor protocol costs ~2x); for a
+collection on the primary it searches `vecs.<name>` in place. The function's marker holds
+its spec, so introspection reads it back exactly; who may EXECUTE it comes from its ACL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from vtopo.catalog.changes import Change, Hazard
+from vtopo.catalog.model import CatalogObject, Key, ObjectKind, key_of
+from vtopo.catalog.names import OPERATOR
+
+from .base import HazardFacts, Kind
+from .reader import CatalogReader, read_marker
+from .relations import lock_hazards
+
+# Bump when the function's SQL changes, so existing functions are replaced.
+FUNCTION_FORMAT = 2
+# match_count above this is refused (a search function is not an export).
+MAX_MATCH_COUNT = 1000
+
+
+def new(
+    database: str,
+    qualified_name: str,
+    *,
+    collection_name: str,
+    view: str,
+    server: str | None,
+    source: list[str],
+    vector_type: str,
+    dimension: int,
+    measure: str,
+    columns: list[list[str]],
+    fields: dict[str, str],
+    grant: list[str],
+    security_definer: bool | None = None,
+    version: int = FUNCTION_FORMAT,
+    managed: bool = True,
+) -> CatalogObject:
+    """view: the exposed view it accompanies. server: the foreign server a remote collection is reached through (None: on the primary).
+    source: [schema, relation] it reads there (vtopo.<name> remote, vecs.<name> local)."""
+    needs = [key_of(database, ObjectKind.foreign_server, server) if server else key_of(database, ObjectKind.collection, source[1])]
+    needs += [key_of(database, ObjectKind.role, role) for role in grant]
+    return CatalogObject.make(
+        database,
+        ObjectKind.search_function,
+        qualified_name,
+        {
+            "collection": collection_name, "view": view, "server": server, "source": source, "vector_type": vector_type,
+            "dimension": dimension, "measure": measure, "columns": columns, "fields": fields,
+            "grant": sorted(grant), "security_definer": bool(server) if security_definer is None else security_definer,
+            "format": version,
+        },
+        depends_on=needs,
+        managed=managed,
+    )
+
+
+class SearchFunction(Kind):
+    kind = ObjectKind.search_function
+
+    def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
+        return lock_hazards(change)
+
+    def template_context(self, obj: CatalogObject, old: CatalogObject | None) -> dict[str, Any]:
+        return {"operator": OPERATOR[obj.spec_dict["measure"]], "max_count": MAX_MATCH_COUNT}
+
+    def collection_of(self, obj: CatalogObject) -> str | None:
+        return obj.spec_dict.get("collection") or None
+
+    def implicit_needs(self, obj: CatalogObject) -> tuple[Key, ...]:
+        schema = obj.name.split(".", 1)[0]
+        return (key_of(obj.database, ObjectKind.schema, schema), key_of(obj.database, ObjectKind.extension, "vector"))
+
+    def introspect(self, reader: CatalogReader) -> Iterable[CatalogObject]:
+        rows = reader.rows("functions", {"function_names": reader.wanted(ObjectKind.search_function)})
+        for row in rows:
+            marker = read_marker(row["comment"])
+            spec = marker or {}
+            yield new(
+                reader.database,
+                row["name"],
+                collection_name=spec.get("collection", ""),
+                view=spec.get("view", ""),
+                server=spec.get("server"),
+                source=list(spec.get("source") or ["", ""]),
+                vector_type=spec.get("vector_type", ""),
+                dimension=spec.get("dimension", 0),
+                measure=spec.get("measure", ""),
+                columns=spec.get("columns", []),
+                fields=spec.get("fields", {}),
+                grant=[role for role in row["executors"]],
+                security_definer=row["security_definer"],
+                version=spec.get("format", 0),
+                managed=marker is not None and "collection" in spec,
+            )
+
+    def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:
+        """A part of its exposed view's node: the view and the function serve the same readers."""
+        view = f"view:{obj.database}:{spec.get('view', '')}"
+        if view not in canvas.nodes:
+            return
+        canvas.update(view, details=canvas.nodes[view].details + (f"search: {obj.name}()",))
+        canvas.part_status(view, obj, f"search function {obj.name}")

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS "api"."find_tides"(vector, integer, jsonb);

@@ -1,0 +1,73 @@
+DO $check$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dblink' AND n.nspname <> 'vtopo') THEN
+    RAISE EXCEPTION 'extension dblink is installed outside schema vtopo; vtopo''s search functions need it there (ALTER EXTENSION dblink SET SCHEMA vtopo)';
+  END IF;
+END $check$;
+CREATE EXTENSION IF NOT EXISTS dblink SCHEMA vtopo;
+CREATE FUNCTION "public"."match_corals"(query_embedding halfvec(384), match_count integer DEFAULT 10, filter jsonb DEFAULT '{}')
+RETURNS TABLE (id character varying, distance double precision, similarity double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $body$
+#variable_conflict use_column
+DECLARE
+  connection_name constant text := 'vtopo:public.match_corals';
+  statement text;
+BEGIN
+  IF query_embedding IS NULL OR cardinality(query_embedding::real[]) <> 384 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: query_embedding must have %s dimensions, got %s', 'public.match_corals', 384, coalesce(cardinality(query_embedding::real[])::text, 'null'));
+  END IF;
+  IF match_count IS NULL OR match_count < 1 OR match_count > 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: match_count must be between 1 and %s, got %s', 'public.match_corals', 1000, coalesce(match_count::text, 'null'));
+  END IF;
+  IF filter IS NULL OR jsonb_typeof(filter) <> 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: filter must be a JSON object, got %s', 'public.match_corals', coalesce(jsonb_typeof(filter), 'null'));
+  END IF;
+
+  -- The caller's statement_timeout applies on the secondary too (a wait in dblink does not
+  -- notice the primary's); without one, the reader role's own setting applies.
+  IF current_setting('statement_timeout') = '0' THEN
+    statement := 'RESET statement_timeout; ';
+  ELSE
+    statement := format('SET statement_timeout = %L; ', current_setting('statement_timeout'));
+  END IF;
+  IF filter = '{}'::jsonb THEN
+    statement := statement || format('EXECUTE vtopo_match(%L, %s)', query_embedding, match_count);
+  ELSE
+    statement := statement || format('EXECUTE vtopo_match_filtered(%L, %s, %L)', query_embedding, match_count, filter);
+  END IF;
+  FOR attempt IN 1..2 LOOP
+    BEGIN
+      IF connection_name <> ALL (coalesce(vtopo.dblink_get_connections(), '{}')) THEN
+        PERFORM vtopo.dblink_connect(connection_name, 'vtopo_reef');
+        PERFORM * FROM vtopo.dblink(connection_name, 'SELECT set_config(''search_path'', (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ''vector'') || '', pg_catalog'', false)') AS p(path text);
+        PERFORM vtopo.dblink_exec(connection_name, 'PREPARE vtopo_match AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" ORDER BY embedding <=> $1 LIMIT $2');
+        PERFORM vtopo.dblink_exec(connection_name, 'PREPARE vtopo_match_filtered AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> $3 ORDER BY embedding <=> $1 LIMIT $2');
+      END IF;
+      RETURN QUERY SELECT r.id, r.distance, 1 - r.distance, r.metadata, r."text", r."integer", r."bigint", r."numeric", r."boolean", r."timestamptz", r."o_brien"
+        FROM vtopo.dblink(connection_name, statement) AS r(id character varying, distance double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text);
+      RETURN;
+    EXCEPTION
+      WHEN query_canceled THEN
+        -- Where the wait in dblink notices a cancel on the primary: stop the remote query too.
+        PERFORM vtopo.dblink_cancel_query(connection_name) WHERE connection_name = ANY (coalesce(vtopo.dblink_get_connections(), '{}'));
+        PERFORM vtopo.dblink_disconnect(connection_name) WHERE connection_name = ANY (coalesce(vtopo.dblink_get_connections(), '{}'));
+        RAISE;
+      WHEN OTHERS THEN
+        IF SQLSTATE = '57014' THEN
+          RAISE;  -- a timeout on the secondary is final (the connection stays good)
+        END IF;
+        -- A lost connection (the secondary restarted, the session was killed) or stale statements
+        -- (the exposure view was replaced): reconnect once.
+        PERFORM vtopo.dblink_disconnect(connection_name) WHERE connection_name = ANY (coalesce(vtopo.dblink_get_connections(), '{}'));
+        IF attempt = 2 THEN
+          RAISE;
+        END IF;
+    END;
+  END LOOP;
+END
+$body$;
+COMMENT ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) IS 'vtopo:{"collection":"corals","columns":[["id","character varying"],["embedding","halfvec(384)"],["metadata","jsonb"],["text","text"],["integer","integer"],["bigint","bigint"],["numeric","numeric"],["boolean","boolean"],["timestamptz","timestamp with time zone"],["o_brien","text"]],"dimension":384,"fields":{"bigint":"bigint","boolean":"boolean","integer":"integer","numeric":"numeric","o_brien":"text","text":"text","timestamptz":"timestamptz"},"format":2,"grant":["diver","marine_app"],"measure":"cosine","security_definer":true,"server":"vtopo_reef","source":["vtopo","corals"],"vector_type":"halfvec","view":"public.corals"}';
+REVOKE ALL ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) TO "diver";
+GRANT EXECUTE ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) TO "marine_app";

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS "public"."match_corals"(halfvec, integer, jsonb);
