@@ -209,11 +209,14 @@ def workload(conn: psycopg.Connection, args: argparse.Namespace) -> list[dict]:
 
 
 def run(app, pod, args: argparse.Namespace) -> None:
-    direct = psycopg.connect(pod.dsn(), autocommit=True)
+    direct = psycopg.connect(pod.dsn(), autocommit=True)  # psycopg prepares a statement run 5 times: the floor
+    # What the Vecs client (psycopg2 through SQLAlchemy) sends: every query parsed and planned anew.
+    unprepared = psycopg.connect(pod.dsn(), autocommit=True, prepare_threshold=None)
     primary = psycopg.connect(app.dsn(), autocommit=True)
     # Direct queries use what the reader role uses behind the FDW.
-    direct.execute(f"SET hnsw.ef_search = {args.ef_search}")
-    direct.execute("SET hnsw.iterative_scan = strict_order")
+    for conn in (direct, unprepared):
+        conn.execute(f"SET hnsw.ef_search = {args.ef_search}")
+        conn.execute("SET hnsw.iterative_scan = strict_order")
     # The bare mapping logs in as the superuser: give its sessions the reader role's settings.
     direct.execute(f"ALTER ROLE postgres SET hnsw.ef_search = {args.ef_search}")
     direct.execute("ALTER ROLE postgres SET hnsw.iterative_scan = strict_order")
@@ -221,6 +224,7 @@ def run(app, pod, args: argparse.Namespace) -> None:
     params = workload(direct, args)
     layouts = {
         "direct": (direct, "vtopo.docs"),
+        "direct unprepared": (unprepared, "vtopo.docs"),
         "vtopo": (primary, "public.docs"),
         "bare fdw": (primary, "bare.docs"),
         "naive": (primary, "naive.docs_view"),
@@ -252,8 +256,9 @@ def run(app, pod, args: argparse.Namespace) -> None:
     print()
     print(f"{args.rows} × {args.dim}, HNSW m={args.m} ef_construction={args.ef_construction}, ef_search={args.ef_search}; "
           f"{args.repeat} queries{', interleaved' if args.interleave else ''}; median / p95 in ms")
-    columns = ["direct", "function", "vtopo", "vtopo+remote_estimate", "bare fdw", "naive"]
-    ratios = {"function/direct": ("function", "direct"), "p95 f/d": ("function", "direct"), "vtopo/direct": ("vtopo", "direct"),
+    columns = ["direct", "direct unprepared", "function", "vtopo", "vtopo+remote_estimate", "bare fdw", "naive"]
+    ratios = {"function/direct": ("function", "direct"), "p95 f/d": ("function", "direct"),
+              "f/unprepared": ("function", "direct unprepared"), "vtopo/direct": ("vtopo", "direct"),
               "bare/direct": ("bare fdw", "direct"), "vtopo/bare": ("vtopo", "bare fdw"), "naive/direct": ("naive", "direct")}
     print(f"{'query':<16}" + "".join(f"{c:>24}" for c in columns) + "".join(f"{r:>16}" for r in ratios))
     for name, row in table.items():

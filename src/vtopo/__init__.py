@@ -1,12 +1,15 @@
 """vtopo: declarative PostgreSQL + pgvector vector topologies."""
 
-from vtopo.version import __version__
-
 __all__ = ["__version__", "connect"]
 
 
 def __getattr__(name: str):
-    # `vtopo.connect` imports the query API (psycopg, templates) only when used.
+    # Both on first use: the version reads package metadata (~25 ms), `connect` imports the
+    # query API (psycopg, templates); commands that need neither start faster.
+    if name == "__version__":
+        from vtopo.version import __version__
+
+        return __version__
     if name == "connect":
         from vtopo.query.client import connect
 

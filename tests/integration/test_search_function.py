@@ -132,6 +132,7 @@ def test_a_collection_on_the_primary_is_searched_in_place(searchable):
     expected = rows(searchable.db("app"), "select id, vec <#> %s::vector from vecs.notes order by 2 limit 5", (json.dumps(query),))
     assert [row[0] for row in got] == [row[0] for row in expected]
     assert all(abs(row[2] + row[1]) < 1e-9 for row in got)  # inner product similarity
+    assert [row[0] for row in call_as_postgrest(searchable, "public.search_notes", query, 5, {"i": 3})] == ["n3"]
 
 
 def test_a_role_outside_the_grants_is_denied(searchable):
@@ -232,3 +233,36 @@ def test_the_secondarys_statement_timeout_is_final(searchable):
         elapsed = time.monotonic() - started
         blocker.execute("rollback")
     assert elapsed < 2.0, elapsed
+
+
+def test_the_function_answers_after_the_secondary_restarts(pg_servers, pg_dbs, make_topology, monkeypatch, server_tmp_path):
+    """The kept connection dies with the secondary's server; the next call reconnects."""
+    if pg_servers.engine != "embedded":
+        pytest.skip("restarting a server needs the embedded engine (the primary must reach it on 127.0.0.1)")
+    from harness import topology_for
+    from vtopo.local import LocalCluster, ServerOptions
+
+    cluster = LocalCluster(server_tmp_path / "own", ServerOptions(fsync=False))
+    (server,) = cluster.up(["pod2"])
+    try:
+        spec = {"database": "pod2", "dimension": DIMENSION, "index": {"method": "none"},
+                "expose": {"view": "public.reels", "grant": [GRANTEE]}}
+        data, env = topology_for(pg_dbs, prefix="SR", collections={"reels": spec})
+        env["SR_POD2_DSN"] = server.dsn()
+        topo = Topo(make_topology(data, env), data, env, pg_dbs, monkeypatch)
+        topo.apply_auto()
+        rng = random.Random(2)
+        with psycopg.connect(server.dsn(), autocommit=True) as conn, conn.cursor() as cursor:
+            cursor.executemany("insert into vecs.reels (id, vec) values (%s, %s::vector)",
+                               [(f"r{i}", json.dumps(vector(rng))) for i in range(20)])
+        query = json.dumps(vector(rng))
+        with topo.db("app").connect() as conn:
+            search = "select id from public.match_reels(%s::vector, 4)"
+            before = [row[0] for row in conn.execute(search, (query,)).fetchall()]
+            cluster.down()
+            with pytest.raises(psycopg.Error):  # down: a clear error, not a hang
+                conn.execute(search, (query,)).fetchall()
+            cluster.up(["pod2"])
+            assert [row[0] for row in conn.execute(search, (query,)).fetchall()] == before
+    finally:
+        cluster.down(purge=True)

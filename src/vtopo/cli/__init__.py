@@ -11,7 +11,6 @@ import sys
 
 import typer
 
-from vtopo.version import __version__
 from vtopo.errors import SpecError, VtopoError
 
 from .app import app  # its commands are listed in cli.commands and imported when they run
@@ -20,6 +19,8 @@ from .output import stderr
 
 def _version_callback(value: bool) -> None:
     if value:
+        from vtopo.version import __version__
+
         typer.echo(f"vtopo {__version__}")
         raise typer.Exit(0)
 

@@ -67,6 +67,8 @@ class Kind(ABC):
 
     # -- diff ----------------------------------------------------------------------------
     def compare(self, live: CatalogObject, desired: CatalogObject) -> Verdict | None:
+        if live.spec == desired.spec and not desired.secrets:
+            return None  # canonical JSON: equal text, equal specs (most objects of a no-op plan)
         live_spec, desired_spec = live.spec_dict, desired.spec_dict
         keys = self.compared_keys if self.compared_keys is not None else tuple(sorted(set(live_spec) | set(desired_spec)))
         differing = [key for key in keys if key in desired_spec and live_spec.get(key) != desired_spec.get(key)]

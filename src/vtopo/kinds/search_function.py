@@ -2,9 +2,10 @@
 client libraries call for similarity search (PostgREST cannot order by a distance).
 
 `match_<name>(query_embedding, match_count, filter)` returns the nearest rows first. For a
-remote collection it runs statements prepared once on a kept dblink connection to the
-secondary (as fast as a direct query; postgres_fdw's cursor protocol costs ~2x); for a
-collection on the primary it searches `vecs.<name>` in place. The function's marker holds
+remote collection it runs on a kept dblink connection to the secondary: one round trip, the
+unfiltered search prepared once (postgres_fdw's cursor protocol costs five round trips and
+an unprepared remote query); for a collection on the primary it searches `vecs.<name>` in
+place. The function's marker holds
 its spec, so introspection reads it back exactly; who may EXECUTE it comes from its ACL.
 """
 
@@ -21,7 +22,7 @@ from .reader import CatalogReader, read_marker
 from .relations import lock_hazards
 
 # Bump when the function's SQL changes, so existing functions are replaced.
-FUNCTION_FORMAT = 2
+FUNCTION_FORMAT = 3
 # match_count above this is refused (a search function is not an export).
 MAX_MATCH_COUNT = 1000
 

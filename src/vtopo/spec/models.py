@@ -365,12 +365,15 @@ def _check_search_fits_index(search: SearchSpec, method: IndexMethod) -> None:
 
 
 def _literal_password_in_dsn(dsn: str) -> bool:
-    from psycopg.conninfo import conninfo_to_dict
-
     # References stand in as a marker: a password made only of references is fine.
     marker = "vtopo0reference0"
+    text = without_references(dsn, marker)
+    if not text.replace(marker, "").strip():
+        return False  # the whole DSN is a reference (the usual case): nothing to parse
+    from psycopg.conninfo import conninfo_to_dict  # imported here: validate stays light
+
     try:
-        password = conninfo_to_dict(without_references(dsn, marker)).get("password") or ""
+        password = conninfo_to_dict(text).get("password") or ""
     except Exception:  # unparsable: reported when the DSN is used, not a secret question
         return False
     return bool(password.replace(marker, ""))

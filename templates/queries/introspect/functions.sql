@@ -1,7 +1,7 @@
 -- Search functions: those vtopo marked as its own, and look-alikes at the names the topology
--- wants. Who may EXECUTE them besides their owner ('PUBLIC' for everyone).
+-- wants (never PostgreSQL's own). Who may EXECUTE them besides their owner ('PUBLIC' for everyone).
 SELECT n.nspname || '.' || p.proname AS name,
-       obj_description(p.oid, 'pg_proc') AS comment,
+       d.description AS comment,
        p.prosecdef AS security_definer,
        ARRAY(
            SELECT coalesce(r.rolname, 'PUBLIC')
@@ -12,6 +12,7 @@ SELECT n.nspname || '.' || p.proname AS name,
        ) AS executors
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE obj_description(p.oid, 'pg_proc') LIKE 'vtopo:%%'
-   OR n.nspname || '.' || p.proname = ANY (%(function_names)s)
+LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND (d.description LIKE 'vtopo:%%' OR n.nspname || '.' || p.proname = ANY (%(function_names)s))
 ORDER BY 1

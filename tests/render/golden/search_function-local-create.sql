@@ -19,10 +19,10 @@ BEGIN
     RETURN QUERY SELECT r.id, r.distance, -r.distance, r.metadata, r."station"
       FROM (SELECT id, (vec <#> query_embedding)::double precision AS distance, metadata, (metadata ->> 'station') AS "station" FROM "vecs"."tides" ORDER BY vec <#> query_embedding LIMIT match_count) AS r;
   ELSE
-    RETURN QUERY SELECT r.id, r.distance, -r.distance, r.metadata, r."station"
-      FROM (SELECT id, (vec <#> query_embedding)::double precision AS distance, metadata, (metadata ->> 'station') AS "station" FROM "vecs"."tides" WHERE metadata @> filter ORDER BY vec <#> query_embedding LIMIT match_count) AS r;
+    -- Planned for the actual filter each time (a cached generic plan cannot see its selectivity).
+    RETURN QUERY EXECUTE 'SELECT r.id, r.distance, -r.distance, r.metadata, r."station" FROM (SELECT id, (vec <#> $1)::double precision AS distance, metadata, (metadata ->> ''station'') AS "station" FROM "vecs"."tides" WHERE metadata @> $2 ORDER BY vec <#> $1 LIMIT $3) AS r' USING query_embedding, filter, match_count;
   END IF;
 END
 $body$;
-COMMENT ON FUNCTION "api"."find_tides"(vector, integer, jsonb) IS 'vtopo:{"collection":"tides","columns":[["id","character varying"],["embedding","vector(2)"],["metadata","jsonb"],["station","text"]],"dimension":2,"fields":{"station":"text"},"format":2,"grant":[],"measure":"inner_product","security_definer":false,"server":null,"source":["vecs","tides"],"vector_type":"vector","view":"api.tides"}';
+COMMENT ON FUNCTION "api"."find_tides"(vector, integer, jsonb) IS 'vtopo:{"collection":"tides","columns":[["id","character varying"],["embedding","vector(2)"],["metadata","jsonb"],["station","text"]],"dimension":2,"fields":{"station":"text"},"format":3,"grant":[],"measure":"inner_product","security_definer":false,"server":null,"source":["vecs","tides"],"vector_type":"vector","view":"api.tides"}';
 REVOKE ALL ON FUNCTION "api"."find_tides"(vector, integer, jsonb) FROM PUBLIC;

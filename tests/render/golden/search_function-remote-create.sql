@@ -34,7 +34,7 @@ BEGIN
   IF filter = '{}'::jsonb THEN
     statement := statement || format('EXECUTE vtopo_match(%L, %s)', query_embedding, match_count);
   ELSE
-    statement := statement || format('EXECUTE vtopo_match_filtered(%L, %s, %L)', query_embedding, match_count, filter);
+    statement := statement || format('SELECT id, (embedding <=> %L)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> %L ORDER BY embedding <=> %L LIMIT %s', query_embedding, filter, query_embedding, match_count);
   END IF;
   FOR attempt IN 1..2 LOOP
     BEGIN
@@ -42,7 +42,6 @@ BEGIN
         PERFORM vtopo.dblink_connect(connection_name, 'vtopo_reef');
         PERFORM * FROM vtopo.dblink(connection_name, 'SELECT set_config(''search_path'', (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ''vector'') || '', pg_catalog'', false)') AS p(path text);
         PERFORM vtopo.dblink_exec(connection_name, 'PREPARE vtopo_match AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" ORDER BY embedding <=> $1 LIMIT $2');
-        PERFORM vtopo.dblink_exec(connection_name, 'PREPARE vtopo_match_filtered AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> $3 ORDER BY embedding <=> $1 LIMIT $2');
       END IF;
       RETURN QUERY SELECT r.id, r.distance, 1 - r.distance, r.metadata, r."text", r."integer", r."bigint", r."numeric", r."boolean", r."timestamptz", r."o_brien"
         FROM vtopo.dblink(connection_name, statement) AS r(id character varying, distance double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text);
@@ -67,7 +66,7 @@ BEGIN
   END LOOP;
 END
 $body$;
-COMMENT ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) IS 'vtopo:{"collection":"corals","columns":[["id","character varying"],["embedding","halfvec(384)"],["metadata","jsonb"],["text","text"],["integer","integer"],["bigint","bigint"],["numeric","numeric"],["boolean","boolean"],["timestamptz","timestamp with time zone"],["o_brien","text"]],"dimension":384,"fields":{"bigint":"bigint","boolean":"boolean","integer":"integer","numeric":"numeric","o_brien":"text","text":"text","timestamptz":"timestamptz"},"format":2,"grant":["diver","marine_app"],"measure":"cosine","security_definer":true,"server":"vtopo_reef","source":["vtopo","corals"],"vector_type":"halfvec","view":"public.corals"}';
+COMMENT ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) IS 'vtopo:{"collection":"corals","columns":[["id","character varying"],["embedding","halfvec(384)"],["metadata","jsonb"],["text","text"],["integer","integer"],["bigint","bigint"],["numeric","numeric"],["boolean","boolean"],["timestamptz","timestamp with time zone"],["o_brien","text"]],"dimension":384,"fields":{"bigint":"bigint","boolean":"boolean","integer":"integer","numeric":"numeric","o_brien":"text","text":"text","timestamptz":"timestamptz"},"format":3,"grant":["diver","marine_app"],"measure":"cosine","security_definer":true,"server":"vtopo_reef","source":["vtopo","corals"],"vector_type":"halfvec","view":"public.corals"}';
 REVOKE ALL ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) TO "diver";
 GRANT EXECUTE ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) TO "marine_app";
