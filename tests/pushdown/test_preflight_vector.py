@@ -135,3 +135,27 @@ def test_a_schema_mismatch_is_refused_before_any_change(pg_dbs, tmp_path, monkey
         assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('vecs', 'vtopo')").fetchone() == (0,)
     with pg_dbs.primary.connect() as conn:
         assert conn.execute("SELECT count(*) FROM pg_foreign_server").fetchone() == (0,)
+
+
+def test_a_remote_search_function_needs_dblink_on_the_primary():
+    """Checked before any DDL: the function's CREATE EXTENSION dblink would fail at apply."""
+    from vtopo.desired.build import build_desired
+    from vtopo.introspect.preflight import check_extensions
+    from vtopo.spec.loader import parse_topology
+
+    text = """
+version: 1
+databases:
+  app: {primary: true, dsn: "postgresql://a@h/app"}
+  pod: {dsn: "postgresql://a@h/pod", fdw: {password: "${env:X}"}}
+collections:
+  docs: {database: pod, dimension: 3, expose: {view: public.docs}}
+"""
+    desired = build_desired(parse_topology(text, "t.yaml", env=""))
+    with_all = {"vector": {"name": "vector"}, "postgres_fdw": {"name": "postgres_fdw"}}
+    facts = {"app": DatabaseFacts(name="app", available=dict(with_all)), "pod": DatabaseFacts(name="pod", available=dict(with_all))}
+    with pytest.raises(PlanError, match="database 'app': extension dblink .* is not available") as raised:
+        check_extensions(desired, facts)
+    assert "expose.function: false" in raised.value.hint
+    facts["app"].available["dblink"] = {"name": "dblink"}
+    check_extensions(desired, facts)  # installable: nothing to say

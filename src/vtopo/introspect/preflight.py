@@ -12,6 +12,7 @@ K = ObjectKind
 EXTENSION_HINTS = {
     "vector": "install pgvector on that server (https://github.com/pgvector/pgvector#installation)",
     "postgres_fdw": "install PostgreSQL's contrib modules (postgres_fdw) on that server",
+    "dblink": "install PostgreSQL's contrib modules (dblink) on that server, or set expose.function: false",
 }
 
 
@@ -26,6 +27,12 @@ def check_extensions(desired: Catalog, facts: dict[str, DatabaseFacts]) -> None:
             continue
         problems.append(f"database {obj.database!r}: extension {obj.name} is not available on the server")
         hints.append(EXTENSION_HINTS.get(obj.name, f"install {obj.name}"))
+    # A search function over a remote collection creates dblink (in schema vtopo) itself.
+    for database in sorted({obj.database for obj in desired if obj.kind is K.search_function and obj.spec_dict.get("server")}):
+        facts_of = facts.get(database)
+        if facts_of is not None and "dblink" not in facts_of.available:
+            problems.append(f"database {database!r}: extension dblink (the search functions' connection to the secondaries) is not available on the server")
+            hints.append(EXTENSION_HINTS["dblink"])
     if problems:
         raise PlanError("\n".join(problems), hint="; ".join(dict.fromkeys(hints)))
 
