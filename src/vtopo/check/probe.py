@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from vtopo.catalog.columns import view_columns
+from vtopo.catalog.columns import PG_TYPE_NAMES, view_columns
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError
@@ -91,7 +91,7 @@ class _Prober:
                 field, field_spec = fields[0]
                 shipping.append((f"filter on {field} shipped", lambda: shipped(
                     _explain(conn, "field_equals", {"value": SAMPLE_FIELD_VALUES[field_spec.type.value]},
-                             schema=schema, relation=relation, field=field, field_type=_pg_type(field_spec.type.value)),
+                             schema=schema, relation=relation, field=field, field_type=PG_TYPE_NAMES[field_spec.type.value]),
                     "WHERE", column=field)))
             shipping.append(("filtered top-k shipped", lambda: shipped(
                 _explain(conn, "filtered_topk", {"query": query, "filter": self.sample_filter(name, spec)},
@@ -107,11 +107,9 @@ class _Prober:
             target_schema, target_relation = VTOPO_SCHEMA, name
         else:
             target_schema, target_relation = schema, relation
-        if spec.expose.function_name is None:
-            pass
-        elif unreachable:
+        if spec.expose.function_name is not None and unreachable:
             self.record(name, primary, "search function answers", (None, f"not judged: the primary cannot reach {spec.database}"))
-        else:
+        elif spec.expose.function_name is not None:
             self.guarded(name, primary, "search function answers", lambda: self.search_function(spec, query))
         self.check_indexes(name, spec, target_schema, target_relation, common)
 
@@ -139,7 +137,7 @@ class _Prober:
             expected = {index.attrs_dict["index_name"]} if index else set()
             self.guarded(name, spec.database, f"index on {field}", lambda: served_by(
                 _explain(conn, "field_equals", {"value": SAMPLE_FIELD_VALUES[field_spec.type.value]}, force_index=True,
-                         schema=schema, relation=relation, field=field, field_type=_pg_type(field_spec.type.value)), expected))
+                         schema=schema, relation=relation, field=field, field_type=PG_TYPE_NAMES[field_spec.type.value]), expected))
 
     def statistics(self, name: str, spec: CollectionSpec) -> tuple[bool | None, str]:
         """vtopo pins the foreign table's statistics so that shipping wins whatever arrives
@@ -201,10 +199,6 @@ def _setting_problem(wanted: CatalogObject, live: CatalogObject | None) -> str |
     if live.spec_dict["value"] != spec["value"]:
         return f"{spec['setting']}={live.spec_dict['value']} on {spec['role']}, want {spec['value']}"
     return None
-
-
-def _pg_type(field_type: str) -> str:
-    return "timestamp with time zone" if field_type == "timestamptz" else field_type
 
 
 def _rows(conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:

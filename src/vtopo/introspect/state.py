@@ -29,9 +29,9 @@ class PlanContext:
         return self.resolved.topology
 
 
-def read_state(topology: Topology) -> PlanContext:
-    """Resolve the topology's secrets and read every database's catalog (in parallel)."""
-    resolved = resolve_topology(topology)
+def read_state(topology: Topology, resolved: ResolvedTopology | None = None) -> PlanContext:
+    """Resolve the topology's secrets (unless the caller has) and read every database's catalog (in parallel)."""
+    resolved = resolved or resolve_topology(topology)
     desired = build_desired(topology, resolved.fdw_targets)
     wanted = {db: Wanted.from_catalog(desired, db) for db in topology.databases}
     facts = introspect_all(resolved.dsns, wanted)

@@ -62,8 +62,10 @@ class Kind(ABC):
     attached: ClassVar[bool] = False
     # named after the collection it belongs to (its table, exposure view, foreign table)
     named_after_collection: ClassVar[bool] = False
-    # has a column of pgvector's types, so it needs the vector extension in its database
+    # has a column (or argument) of pgvector's types, so it needs the vector extension in its database
     vector_typed: ClassVar[bool] = False
+    # named schema.name: it needs that schema
+    schema_qualified: ClassVar[bool] = False
 
     # -- diff ----------------------------------------------------------------------------
     def compare(self, live: CatalogObject, desired: CatalogObject) -> Verdict | None:
@@ -116,7 +118,12 @@ class Kind(ABC):
 
     def implicit_needs(self, obj: CatalogObject) -> tuple[Key, ...]:
         """What obj needs that its depends_on does not say (the vector type, a view's schema)."""
-        return (key_of(obj.database, ObjectKind.extension, "vector"),) if self.vector_typed else ()
+        needs: tuple[Key, ...] = ()
+        if self.schema_qualified and "." in obj.name:
+            needs += (key_of(obj.database, ObjectKind.schema, obj.name.split(".", 1)[0]),)
+        if self.vector_typed:
+            needs += (key_of(obj.database, ObjectKind.extension, "vector"),)
+        return needs
 
     # -- introspection -------------------------------------------------------------------
     @abstractmethod

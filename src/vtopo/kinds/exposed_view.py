@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from vtopo.catalog.changes import Change, Hazard
 from vtopo.catalog.columns import fields_of
-from vtopo.catalog.model import CatalogObject, Key, ObjectKind, key_of
+from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA
 
 from .base import HazardFacts, Kind
@@ -32,17 +32,13 @@ def new(
 
 class ExposedView(Kind):
     kind = ObjectKind.exposed_view
+    schema_qualified = True
 
     def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
         return lock_hazards(change)
 
     def collection_of(self, obj: CatalogObject) -> str | None:
         return obj.spec_dict.get("collection") or None
-
-    def implicit_needs(self, obj: CatalogObject) -> tuple[Key, ...]:
-        if "." in obj.name:  # its schema
-            return (key_of(obj.database, ObjectKind.schema, obj.name.split(".", 1)[0]),)
-        return ()
 
     def introspect(self, reader: CatalogReader) -> Iterable[CatalogObject]:
         for row in relation_rows(reader):

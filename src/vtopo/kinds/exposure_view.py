@@ -12,7 +12,7 @@ from vtopo.catalog.names import VTOPO_SCHEMA
 
 from .base import HazardFacts, Kind
 from .reader import CatalogReader, read_marker
-from .relations import columns_of, lock_hazards, relation_rows, stray_in_vtopo_schema
+from .relations import in_vtopo_schema, lock_hazards
 
 # Bump when the SQL of exposure views changes, so existing ones are replaced.
 VIEW_FORMAT = 1
@@ -36,13 +36,12 @@ class ExposureView(Kind):
         return lock_hazards(change)
 
     def introspect(self, reader: CatalogReader) -> Iterable[CatalogObject]:
-        for row in relation_rows(reader):
-            columns = columns_of(row)
-            if row["schema"] == VTOPO_SCHEMA and row["kind"] == "v":
+        for row, columns, stray in in_vtopo_schema(reader, "v"):
+            if stray:
+                yield new(reader.database, row["name"], columns=columns, fields={}, version=0).unmanaged()
+            else:
                 version = (read_marker(row["comment"]) or {}).get("format", 0)
                 yield new(reader.database, row["name"], columns=columns, fields=fields_of(columns), version=version)
-            elif stray_in_vtopo_schema(row):
-                yield new(reader.database, row["name"], columns=columns, fields={}, version=0).unmanaged()
 
     def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:
         collection = canvas.collection_id(obj.database, obj.name)

@@ -17,7 +17,7 @@ from vtopo.catalog.names import VTOPO_SCHEMA
 
 from .base import HazardFacts, Kind, Verdict
 from .reader import CatalogReader, options_of
-from .relations import columns_of, lock_hazards, relation_rows, stray_in_vtopo_schema
+from .relations import in_vtopo_schema, lock_hazards
 
 
 def new(database: str, collection_name: str, *, server: str, columns: list[list[str]], options: dict[str, str]) -> CatalogObject:
@@ -59,13 +59,12 @@ class ForeignTable(Kind):
         return lock_hazards(change)
 
     def introspect(self, reader: CatalogReader) -> Iterable[CatalogObject]:
-        for row in relation_rows(reader):
-            columns = columns_of(row)
-            if row["schema"] == VTOPO_SCHEMA and row["kind"] == "f":
+        for row, columns, stray in in_vtopo_schema(reader, "f"):
+            if stray:
+                yield new(reader.database, row["name"], server="", columns=columns, options={}).unmanaged()
+            else:
                 obj = new(reader.database, row["name"], server=row["server"] or "", columns=columns, options=options_of(row["foreign_options"]))
                 yield obj.with_attrs(pinned=is_pinned(row))
-            elif stray_in_vtopo_schema(row):
-                yield new(reader.database, row["name"], server="", columns=columns, options={}).unmanaged()
 
     def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:
         node_id = canvas.foreign_table_id(obj.name)

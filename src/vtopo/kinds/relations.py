@@ -3,7 +3,7 @@ catalog query (grants read it too) and the lock their replacement takes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from vtopo.catalog.changes import Action, Change, Hazard, HazardKind
 from vtopo.catalog.model import Key, ObjectKind, key_of
@@ -41,6 +41,16 @@ def stray_in_vtopo_schema(row: dict[str, Any]) -> bool:
 
 def columns_of(row: dict[str, Any]) -> list[list[str]]:
     return [list(column) for column in (row["columns"] or [])]
+
+
+def in_vtopo_schema(reader: CatalogReader, relkind: str) -> Iterator[tuple[dict[str, Any], list[list[str]], bool]]:
+    """(row, columns, stray) for the relations of vtopo's schema an object of this relation kind
+    ('v' exposure views, 'f' foreign tables) stands for: its own, and strays it must not clobber."""
+    for row in relation_rows(reader):
+        if row["schema"] == VTOPO_SCHEMA and row["kind"] == relkind:
+            yield row, columns_of(row), False
+        elif stray_in_vtopo_schema(row):
+            yield row, columns_of(row), True
 
 
 def lock_hazards(change: Change) -> list[Hazard]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from vtopo.catalog.changes import Change, Hazard
-from vtopo.catalog.model import CatalogObject, Key, ObjectKind, key_of
+from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR
 
 from .base import HazardFacts, Kind
@@ -66,6 +66,8 @@ def new(
 
 class SearchFunction(Kind):
     kind = ObjectKind.search_function
+    schema_qualified = True
+    vector_typed = True
 
     def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
         return lock_hazards(change)
@@ -75,10 +77,6 @@ class SearchFunction(Kind):
 
     def collection_of(self, obj: CatalogObject) -> str | None:
         return obj.spec_dict.get("collection") or None
-
-    def implicit_needs(self, obj: CatalogObject) -> tuple[Key, ...]:
-        schema = obj.name.split(".", 1)[0]
-        return (key_of(obj.database, ObjectKind.schema, schema), key_of(obj.database, ObjectKind.extension, "vector"))
 
     def introspect(self, reader: CatalogReader) -> Iterable[CatalogObject]:
         rows = reader.rows("functions", {"function_names": reader.wanted(ObjectKind.search_function)})

@@ -82,7 +82,7 @@ def apply_topology(
     resolved = resolve_topology(topology)
     context: PlanContext | None
     with LockedSessions(resolved.dsns, lock_wait=options.lock_wait, topology_name=topology.name) as sessions:
-        context = read_state(topology)
+        context = read_state(topology, resolved)
         if plan_file is not None:
             plan = read_plan(plan_file)
             check_fresh(plan, context)
@@ -99,7 +99,7 @@ def apply_topology(
             context = None  # the apply changed the databases
     if outcome.result is not None and options.verify:
         # Verified within the same targets; a targeted collection the apply dropped is no longer known.
-        context = read_state(topology)
+        context = read_state(topology, resolved)
         outcome.remaining = plan_from_state(context, plan.targets, strict_targets=False)
     if options.check and (outcome.remaining is None or outcome.remaining.is_empty):
         outcome.check = _closing_check(topology, context, plan.targets, progress)
