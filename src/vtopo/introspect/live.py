@@ -19,7 +19,6 @@ from vtopo.db.connection import connection, scrub, server_message
 from vtopo.errors import DatabaseError
 from vtopo.kinds import KINDS
 from vtopo.kinds.reader import CatalogReader
-from vtopo.render.statements import render_query
 from vtopo.spec.secrets import Sensitive
 
 
@@ -97,6 +96,8 @@ def count_rows(name: str, dsn: Sensitive, collections: list[str]) -> dict[str, i
     """Exact row counts of the given collections (one query)."""
     if not collections:
         return {}
+    from vtopo.render.statements import render_query  # Jinja only when rows must be counted
+
     query = str(render_query("introspect/row_counts.sql.j2", names=sorted(set(collections))))
     with connection(name, dsn) as conn:
         try:

@@ -10,7 +10,6 @@ from vtopo.diff.targets import Targets, filter_catalog, resolve_targets, select_
 from vtopo.introspect.live import count_rows
 from vtopo.introspect.state import PlanContext, read_state
 from vtopo.plan.build import build_plan
-from vtopo.render.steps import render_plan
 from vtopo.plan.hazards import collections_needing_counts
 from vtopo.plan.model import Plan
 from vtopo.introspect.preflight import check_extensions, check_vector_compatibility, unreadable_secret_notes
@@ -50,7 +49,7 @@ def plan_from_state(context: PlanContext, targets: list[str] | None = None, *, s
     for database, names in collections_needing_counts(changes).items():
         for name, rows in count_rows(database, context.resolved.dsns[database], names).items():
             row_counts[(database, name)] = rows
-    plan = render_plan(build_plan(
+    plan = build_plan(
         topology_name=topology.name,
         primary=topology.primary_name,
         databases=database_order(topology),
@@ -59,7 +58,11 @@ def plan_from_state(context: PlanContext, targets: list[str] | None = None, *, s
         row_counts=row_counts,
         prevent_destroy={name for name, spec in topology.collections.items() if spec.prevent_destroy},
         targets=list(chosen.labels) if chosen else None,
-    ))
+    )
+    if plan.steps:  # only a plan with SQL to show imports Jinja (a no-op plan starts faster)
+        from vtopo.render.steps import render_plan
+
+        render_plan(plan)
     plan.notes = compatibility_notes + unreadable_secret_notes(desired, live)
     plan.environment = topology.environment
     return plan
