@@ -247,6 +247,13 @@ def user_mapping_options(db: PgDatabase, server: str) -> dict[str, str] | None:
     return None if options is None else dict(item.split("=", 1) for item in options)
 
 
+def reader_role(primary: PgDatabase, server: str) -> str:
+    """The role the primary logs in as on a secondary (whatever vtopo named it): its user mapping's user."""
+    options = user_mapping_options(primary, server)
+    assert options and "user" in options, f"no user mapping for server {server}"
+    return options["user"]
+
+
 def foreign_table_server(db: PgDatabase, qualified: str) -> str | None:
     return scalar(
         db,

@@ -18,7 +18,7 @@ import pytest
 import vecs
 from harness import run_vtopo
 
-from .helpers import Topo, execute, rows, scalar
+from .helpers import Topo, execute, reader_role, rows, scalar
 
 DIMENSION = 8
 GRANTEE = "web_anon"
@@ -165,8 +165,12 @@ def test_the_kept_connection_survives_killed_sessions_and_an_index_replacement(s
     with searchable.db("app").connect() as conn:  # one primary session: its dblink connection is kept
         search = "select id from public.match_articles(%s::vector, 5)"
         first = [row[0] for row in conn.execute(search, (json.dumps(query),)).fetchall()]
-        reader = "vtopo_fdw_pod1"
-        killed = scalar(searchable.db("pod1"), "select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = %s", (reader,))
+        # Every other client session of the secondary's database, the kept dblink connection among them.
+        killed = scalar(
+            searchable.db("pod1"),
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity "
+            "where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'",
+        )
         assert killed >= 1
         assert [row[0] for row in conn.execute(search, (json.dumps(query),)).fetchall()] == first
 
@@ -213,7 +217,8 @@ def test_the_callers_statement_timeout_reaches_the_remote_query(searchable):
         with pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute("select id from public.match_articles(%s::vector, 3)", (query,)).fetchall()
         assert time.monotonic() - started < 2.0
-        waiting = scalar(searchable.db("pod1"), "select count(*) from pg_stat_activity where usename = 'vtopo_fdw_pod1' and state = 'active'")
+        reader = reader_role(searchable.db("app"), "vtopo_pod1")
+        waiting = scalar(searchable.db("pod1"), "select count(*) from pg_stat_activity where usename = %s and state = 'active'", (reader,))
         blocker.execute("rollback")
         assert waiting == 0  # cancelled there, not still waiting for the lock
         conn.execute("set statement_timeout = 0")
@@ -222,7 +227,8 @@ def test_the_callers_statement_timeout_reaches_the_remote_query(searchable):
 
 def test_the_secondarys_statement_timeout_is_final(searchable):
     """A timeout on the secondary ends the call with its error (it is not retried)."""
-    execute(searchable.db("pod1"), "alter role vtopo_fdw_pod1 set statement_timeout = '200ms'")
+    reader = reader_role(searchable.db("app"), "vtopo_pod1")
+    execute(searchable.db("pod1"), f"alter role {reader} in database {searchable.db('pod1').dbname} set statement_timeout = '200ms'")
     query = json.dumps(vector(random.Random(6)))
     with searchable.db("pod1").connect() as blocker, searchable.db("app").connect() as conn:
         blocker.execute("begin")

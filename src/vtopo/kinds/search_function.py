@@ -2,11 +2,11 @@
 client libraries call for similarity search (PostgREST cannot order by a distance).
 
 `match_<name>(query_embedding, match_count, filter)` returns the nearest rows first. For a
-remote collection it runs on a kept dblink connection to the secondary: one round trip, the
-unfiltered search prepared once (postgres_fdw's cursor protocol costs five round trips and
-an unprepared remote query); for a collection on the primary it searches `vecs.<name>` in
-place. The function's marker holds
-its spec, so introspection reads it back exactly; who may EXECUTE it comes from its ACL.
+remote collection it runs on a kept dblink connection to the secondary: one round trip to a
+statement prepared there once per connection, search shape and match_count (postgres_fdw's
+cursor protocol costs five round trips and an unprepared remote query); for a collection on
+the primary it searches `vecs.<name>` in place. The function's marker holds its spec, so
+introspection reads it back exactly; who may EXECUTE it comes from its ACL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .reader import CatalogReader, read_marker
 from .relations import lock_hazards
 
 # Bump when the function's SQL changes, so existing functions are replaced.
-FUNCTION_FORMAT = 3
+FUNCTION_FORMAT = 4  # 4: statements prepared per match_count, filtered ones too
 # match_count above this is refused (a search function is not an export).
 MAX_MATCH_COUNT = 1000
 

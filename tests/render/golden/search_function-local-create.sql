@@ -24,5 +24,5 @@ BEGIN
   END IF;
 END
 $body$;
-COMMENT ON FUNCTION "api"."find_tides"(vector, integer, jsonb) IS 'vtopo:{"collection":"tides","columns":[["id","character varying"],["embedding","vector(2)"],["metadata","jsonb"],["station","text"]],"dimension":2,"fields":{"station":"text"},"format":3,"grant":[],"measure":"inner_product","security_definer":false,"server":null,"source":["vecs","tides"],"vector_type":"vector","view":"api.tides"}';
+COMMENT ON FUNCTION "api"."find_tides"(vector, integer, jsonb) IS 'vtopo:{"collection":"tides","columns":[["id","character varying"],["embedding","vector(2)"],["metadata","jsonb"],["station","text"]],"dimension":2,"fields":{"station":"text"},"format":4,"grant":[],"measure":"inner_product","security_definer":false,"server":null,"source":["vecs","tides"],"vector_type":"vector","view":"api.tides"}';
 REVOKE ALL ON FUNCTION "api"."find_tides"(vector, integer, jsonb) FROM PUBLIC;

@@ -13,6 +13,9 @@ AS $body$
 DECLARE
   connection_name constant text := 'vtopo:public.match_corals';
   statement text;
+  preparation text;
+  needs_prepare boolean := false;
+  reconnected boolean := false;
 BEGIN
   IF query_embedding IS NULL OR cardinality(query_embedding::real[]) <> 384 THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: query_embedding must have %s dimensions, got %s', 'public.match_corals', 384, coalesce(cardinality(query_embedding::real[])::text, 'null'));
@@ -31,17 +34,25 @@ BEGIN
   ELSE
     statement := format('SET statement_timeout = %L; ', current_setting('statement_timeout'));
   END IF;
+  -- match_count is an integer the checks bounded: format's %s is safe for it.
   IF filter = '{}'::jsonb THEN
-    statement := statement || format('EXECUTE vtopo_match(%L, %s)', query_embedding, match_count);
+    statement := statement || format('EXECUTE vtopo_match_%s(%L)', match_count, query_embedding);
+    preparation := format('PREPARE vtopo_match_%s (halfvec) AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" ORDER BY embedding <=> $1 LIMIT %s', match_count, match_count);
   ELSE
-    statement := statement || format('SELECT id, (embedding <=> %L)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> %L ORDER BY embedding <=> %L LIMIT %s', query_embedding, filter, query_embedding, match_count);
+    statement := statement || format('EXECUTE vtopo_filter_%s(%L, %L)', match_count, query_embedding, filter);
+    preparation := format('PREPARE vtopo_filter_%s (halfvec, jsonb) AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> $2 ORDER BY embedding <=> $1 LIMIT %s', match_count, match_count);
   END IF;
-  FOR attempt IN 1..2 LOOP
+  -- At most: prepare this match_count's statement, reconnect once, answer.
+  FOR attempt IN 1..3 LOOP
     BEGIN
       IF connection_name <> ALL (coalesce(vtopo.dblink_get_connections(), '{}')) THEN
         PERFORM vtopo.dblink_connect(connection_name, 'vtopo_reef');
         PERFORM * FROM vtopo.dblink(connection_name, 'SELECT set_config(''search_path'', (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ''vector'') || '', pg_catalog'', false)') AS p(path text);
-        PERFORM vtopo.dblink_exec(connection_name, 'PREPARE vtopo_match AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" ORDER BY embedding <=> $1 LIMIT $2');
+        needs_prepare := true;  -- a new session has no statements
+      END IF;
+      IF needs_prepare THEN
+        PERFORM vtopo.dblink_exec(connection_name, preparation);
+        needs_prepare := false;
       END IF;
       RETURN QUERY SELECT r.id, r.distance, 1 - r.distance, r.metadata, r."text", r."integer", r."bigint", r."numeric", r."boolean", r."timestamptz", r."o_brien"
         FROM vtopo.dblink(connection_name, statement) AS r(id character varying, distance double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text);
@@ -56,17 +67,22 @@ BEGIN
         IF SQLSTATE = '57014' THEN
           RAISE;  -- a timeout on the secondary is final (the connection stays good)
         END IF;
+        IF SQLSTATE = '26000' AND attempt = 1 THEN
+          needs_prepare := true;  -- the first search of this shape and match_count on this connection
+          CONTINUE;
+        END IF;
         -- A lost connection (the secondary restarted, the session was killed) or stale statements
         -- (the exposure view was replaced): reconnect once.
         PERFORM vtopo.dblink_disconnect(connection_name) WHERE connection_name = ANY (coalesce(vtopo.dblink_get_connections(), '{}'));
-        IF attempt = 2 THEN
+        IF reconnected THEN
           RAISE;
         END IF;
+        reconnected := true;
     END;
   END LOOP;
 END
 $body$;
-COMMENT ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) IS 'vtopo:{"collection":"corals","columns":[["id","character varying"],["embedding","halfvec(384)"],["metadata","jsonb"],["text","text"],["integer","integer"],["bigint","bigint"],["numeric","numeric"],["boolean","boolean"],["timestamptz","timestamp with time zone"],["o_brien","text"]],"dimension":384,"fields":{"bigint":"bigint","boolean":"boolean","integer":"integer","numeric":"numeric","o_brien":"text","text":"text","timestamptz":"timestamptz"},"format":3,"grant":["diver","marine_app"],"measure":"cosine","security_definer":true,"server":"vtopo_reef","source":["vtopo","corals"],"vector_type":"halfvec","view":"public.corals"}';
+COMMENT ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) IS 'vtopo:{"collection":"corals","columns":[["id","character varying"],["embedding","halfvec(384)"],["metadata","jsonb"],["text","text"],["integer","integer"],["bigint","bigint"],["numeric","numeric"],["boolean","boolean"],["timestamptz","timestamp with time zone"],["o_brien","text"]],"dimension":384,"fields":{"bigint":"bigint","boolean":"boolean","integer":"integer","numeric":"numeric","o_brien":"text","text":"text","timestamptz":"timestamptz"},"format":4,"grant":["diver","marine_app"],"measure":"cosine","security_definer":true,"server":"vtopo_reef","source":["vtopo","corals"],"vector_type":"halfvec","view":"public.corals"}';
 REVOKE ALL ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) TO "diver";
 GRANT EXECUTE ON FUNCTION "public"."match_corals"(halfvec, integer, jsonb) TO "marine_app";
