@@ -225,6 +225,29 @@ def test_the_callers_statement_timeout_reaches_the_remote_query(searchable):
         assert len(conn.execute("select id from public.match_articles(%s::vector, 3)", (query,)).fetchall()) == 3
 
 
+def test_a_cancel_of_the_caller_stops_the_remote_search(searchable):
+    """pg_cancel_backend on the calling primary backend (what a client's cancel request does)
+    ends the call at once and cancels the search on the secondary; the next call answers."""
+    import threading
+
+    query = json.dumps(vector(random.Random(5)))
+    reader = reader_role(searchable.db("app"), "vtopo_pod1")
+    with searchable.db("pod1").connect() as blocker, searchable.db("app").connect() as conn, searchable.db("app").connect() as control:
+        conn.execute("select id from public.match_articles(%s::vector, 3)", (query,)).fetchall()  # connected, prepared
+        blocker.execute("begin")
+        blocker.execute("lock table vecs.articles in access exclusive mode")  # the remote search waits on this
+        caller = conn.info.backend_pid
+        threading.Timer(0.5, lambda: control.execute("select pg_cancel_backend(%s)", (caller,))).start()
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled, match="user request"):
+            conn.execute("select id from public.match_articles(%s::vector, 3)", (query,)).fetchall()
+        assert time.monotonic() - started < 3.0
+        waiting = scalar(searchable.db("pod1"), "select count(*) from pg_stat_activity where usename = %s and state = 'active'", (reader,))
+        blocker.execute("rollback")
+        assert waiting == 0  # cancelled there too, not still waiting for the lock
+        assert len(conn.execute("select id from public.match_articles(%s::vector, 3)", (query,)).fetchall()) == 3
+
+
 def test_the_secondarys_statement_timeout_is_final(searchable):
     """A timeout on the secondary ends the call with its error (it is not retried)."""
     reader = reader_role(searchable.db("app"), "vtopo_pod1")

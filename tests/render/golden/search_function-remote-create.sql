@@ -54,21 +54,29 @@ BEGIN
         PERFORM vtopo.dblink_exec(connection_name, preparation);
         needs_prepare := false;
       END IF;
+      -- Sent and collected asynchronously: dblink_get_result's wait notices a cancel or a timeout
+      -- on the primary (dblink()'s does not), so the handler below can stop the remote query.
+      IF vtopo.dblink_send_query(connection_name, statement) <> 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '08006', MESSAGE = vtopo.dblink_error_message(connection_name);
+      END IF;
+      PERFORM * FROM vtopo.dblink_get_result(connection_name) AS t(status text);  -- the statement_timeout
       RETURN QUERY SELECT r.id, r.distance, 1 - r.distance, r.metadata, r."text", r."integer", r."bigint", r."numeric", r."boolean", r."timestamptz", r."o_brien"
-        FROM vtopo.dblink(connection_name, statement) AS r(id character varying, distance double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text);
+        FROM vtopo.dblink_get_result(connection_name) AS r(id character varying, distance double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text);
+      PERFORM * FROM vtopo.dblink_get_result(connection_name, false) AS t(status text);  -- the end of the results
       RETURN;
     EXCEPTION
       WHEN query_canceled THEN
-        -- Where the wait in dblink notices a cancel on the primary: stop the remote query too.
+        -- A cancel or timeout on the primary, or a timeout on the secondary: stop the remote query
+        -- and drop the connection (it may still be busy); the next call opens a new one.
         PERFORM vtopo.dblink_cancel_query(connection_name) WHERE connection_name = ANY (coalesce(vtopo.dblink_get_connections(), '{}'));
         PERFORM vtopo.dblink_disconnect(connection_name) WHERE connection_name = ANY (coalesce(vtopo.dblink_get_connections(), '{}'));
         RAISE;
       WHEN OTHERS THEN
-        IF SQLSTATE = '57014' THEN
-          RAISE;  -- a timeout on the secondary is final (the connection stays good)
-        END IF;
         IF SQLSTATE = '26000' AND attempt = 1 THEN
-          needs_prepare := true;  -- the first search of this shape and match_count on this connection
+          -- The first search of this shape and match_count on this connection: collect the end
+          -- of the failed results, prepare, search again.
+          PERFORM * FROM vtopo.dblink_get_result(connection_name, false) AS t(status text);
+          needs_prepare := true;
           CONTINUE;
         END IF;
         -- A lost connection (the secondary restarted, the session was killed) or stale statements
