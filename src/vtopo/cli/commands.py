@@ -34,6 +34,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "load": CommandEntry("load", "Load vectors into a collection: binary COPY, in batches, as an upsert."),
     "graph": CommandEntry("graph", "Draw the primary, the secondaries, their collections, the postgres_fdw wiring and who may read what."),
     "inspect": CommandEntry("inspect", "Read the databases and write a topology file describing their Vecs collections, indexes and wiring."),
+    "capacity": CommandEntry("capacity", "Report rows, table and index sizes, cached index fractions and memory settings, with advice on when to shard."),
     "status": CommandEntry("status", "Show the last apply per database: applied, failed (which step, why), stopped part-way, or not started."),
     "dev": CommandEntry("dev", "Local PostgreSQL + pgvector servers for a topology, on 127.0.0.1 (data in .vtopo/dev/)."),
 }
