@@ -1,21 +1,30 @@
-"""`vtopo load` throughput and memory: rows/s and peak RSS for two file sizes.
+"""`vtopo load` against the server's own speed, in one run on one embedded server.
 
-Starts one embedded PostgreSQL server, applies a topology with one collection
-(dimension 384 by default), writes JSONL files of N/10 and N random vectors
-with metadata, and loads each in a fresh process. Peak RSS is that process's
-own maximum (ru_maxrss), so the two sizes compare directly: the loader
-streams the file, so RSS should not grow with it.
+Measures, for the same N random rows (384 dimensions by default):
+- the floor: raw binary COPY of pre-encoded rows into a bare table of the collection's
+  shape (id varchar primary key, vec, metadata jsonb), psycopg, encoded with NumPy
+  beforehand, so only the server's work and the wire are timed;
+- `vtopo load` of the rows as JSONL, Parquet (fixed_size_list<float32>) and CSV into an
+  empty collection of the same shape (no vector index, no GIN index), as rows/s and
+  as a ratio of the floor;
+- a first load (JSONL) into an empty HNSW collection against COPY + CREATE INDEX of the
+  same rows with the same maintenance_work_mem and parallel workers; the index is
+  checked valid and `vtopo plan` empty afterwards;
+- peak RSS of a load process (JSONL) at N and at --rss-rows rows (default 10 N): the
+  reader streams the file, so it should not grow.
 
-Usage: python benchmarks/load_rows.py [--rows 100000] [--dimension 384] [--index none|hnsw]
-                                      [--batch-size 5000] [--shared-buffers 1GB] [--keep]
+Every load runs in a fresh interpreter, so its peak RSS (ru_maxrss) is its own.
+
+Usage: python benchmarks/load_rows.py [--rows 100000] [--dimension 384] [--rss-rows 1000000]
+                                      [--batch-size 2000] [--shared-buffers 1GB] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -23,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import orjson
 import psycopg
 import yaml
 
@@ -31,64 +42,147 @@ from vtopo.local.embedded import ServerOptions
 from vtopo.operations import apply_topology
 
 SERVER = "bench_load"
+CHUNK = 10_000  # rows generated (and COPYed for the floor) at a time
 # Runs in a fresh interpreter: load the file, report timings and this process's peak RSS.
 DRIVER = """
 import json, resource, sys
 from pathlib import Path
-from vtopo.load.loader import load_file
+from vtopo.operations.load import load_file
 from vtopo.spec.loader import load_topology
 from vtopo.spec.resolve import resolve_topology
-topology, path, batch = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-report = load_file(resolve_topology(load_topology(topology)), "bench", path, batch_size=batch)
+topology, collection, path, batch = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+report = load_file(resolve_topology(load_topology(topology)), collection, path, batch_size=batch)
 print(json.dumps({"rows": report.rows, "read_s": report.read_seconds, "write_s": report.write_seconds,
+                  "index_s": report.index_seconds, "seconds": report.seconds, "staged": report.staged,
+                  "index": report.index_built,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def write_topology(path: Path, dimension: int, index: str) -> None:
+def write_topology(path: Path, dimension: int) -> None:
+    plain = {"database": "app", "dimension": dimension, "index": {"method": "none"}, "gin_index": False}
     topology = {
         "version": 1,
         "name": "bench-load",
         "databases": {"app": {"primary": True, "dsn": "${env:BENCH_LOAD_DSN}"}},
-        "collections": {"bench": {"database": "app", "dimension": dimension, "index": {"method": index},
-                                  "metadata": {"lang": {"type": "text", "index": True}}}},
+        "collections": {"bench": plain, "bench_hnsw": {**plain, "index": {"method": "hnsw", "m": 16, "ef_construction": 64}}},
     }
     path.write_text(yaml.safe_dump(topology, sort_keys=False))
 
 
-def write_vectors(path: Path, rows: int, dimension: int) -> None:
-    """Streamed to disk: the generator never holds the file either."""
-    rng = random.Random(rows)
-    with path.open("w") as out:
-        for i in range(rows):
-            vector = [round(rng.uniform(-1, 1), 6) for _ in range(dimension)]
-            out.write(json.dumps({"id": f"doc-{i}", "vector": vector,
-                                  "metadata": {"lang": ("en", "de", "fr")[i % 3], "n": i}}) + "\n")
+def chunks(rows: int, dimension: int, seed: int = 7):
+    """(ids, float32 matrix rounded to 6 places, metadata dicts) CHUNK rows at a time: never the whole file."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, rows, CHUNK):
+        count = min(CHUNK, rows - start)
+        matrix = np.round(rng.uniform(-1, 1, (count, dimension)), 6)
+        ids = [f"doc-{i}" for i in range(start, start + count)]
+        metadata = [{"lang": ("en", "de", "fr")[i % 3], "n": i} for i in range(start, start + count)]
+        yield ids, matrix, metadata
 
 
-def reset_collection(dsn: str) -> None:
+def write_jsonl(path: Path, rows: int, dimension: int) -> None:
+    with path.open("wb") as out:
+        for ids, matrix, metadata in chunks(rows, dimension):
+            out.write(b"".join(orjson.dumps({"id": i, "vector": v, "metadata": m}, option=orjson.OPT_SERIALIZE_NUMPY)
+                               + b"\n" for i, v, m in zip(ids, matrix, metadata)))
+
+
+def write_csv(path: Path, rows: int, dimension: int) -> None:
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "vector", "metadata"])
+        for ids, matrix, metadata in chunks(rows, dimension):
+            writer.writerows((i, orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode(), orjson.dumps(m).decode())
+                             for i, v, m in zip(ids, matrix, metadata))
+
+
+def write_parquet(path: Path, rows: int, dimension: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("id", pa.string()), ("vector", pa.list_(pa.float32(), dimension)), ("metadata", pa.string())])
+    with pq.ParquetWriter(path, schema) as writer:
+        for ids, matrix, metadata in chunks(rows, dimension):
+            vectors = pa.FixedSizeListArray.from_arrays(pa.array(matrix.astype(np.float32).ravel()), dimension)
+            writer.write_table(pa.table({"id": ids, "vector": vectors, "metadata": [orjson.dumps(m).decode() for m in metadata]},
+                                        schema=schema))
+
+
+def encoded_chunks(rows: int, dimension: int) -> list[bytes]:
+    """The floor's input: COPY binary tuples (id, vec, metadata), encoded before the clock starts."""
+    from vtopo.vectors.batch import RowBatch
+    from vtopo.vectors.shape import VectorShape
+
+    encoded = []
+    for ids, matrix, metadata in chunks(rows, dimension):
+        batch = RowBatch(VectorShape(dimension))
+        batch.add_matrix(0, ids, metadata, matrix)
+        encoded.append(batch.encode(None))
+    return encoded
+
+
+def raw_copy(dsn: str, dimension: int, encoded: list[bytes]) -> float:
+    from vtopo.vectors.copy_binary import HEADER, TRAILER
+
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("TRUNCATE vecs.bench")
+        conn.execute("DROP TABLE IF EXISTS bench_raw")
+        conn.execute(f"CREATE TABLE bench_raw (id varchar PRIMARY KEY, vec vector({dimension}) NOT NULL, metadata jsonb NOT NULL)")
+        began = time.perf_counter()
+        with conn.cursor() as cursor, cursor.copy("COPY bench_raw (id, vec, metadata) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(HEADER)
+            for data in encoded:
+                copy.write(data)
+            copy.write(TRAILER)
+        return time.perf_counter() - began
 
 
-def run_load(topology: Path, data: Path, batch_size: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", DRIVER, str(topology), str(data), str(batch_size)],
+def create_index(dsn: str, settings: dict[str, str]) -> float:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name, value in settings.items():
+            conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+        began = time.perf_counter()
+        conn.execute("CREATE INDEX ON bench_raw USING hnsw (vec vector_cosine_ops) WITH (m = 16, ef_construction = 64)")
+        return time.perf_counter() - began
+
+
+def load_settings(topology: Path, dsn: str, rows: int, dimension: int) -> dict[str, str]:
+    """What `vtopo load` sets for its build of rows x dimension, so the baseline builds alike."""
+    from vtopo.catalog.model import ObjectKind, key_of
+    from vtopo.desired.build import build_desired
+    from vtopo.load.index import BuildSettings, build_settings
+    from vtopo.spec.loader import load_topology
+    from vtopo.vectors.shape import VectorShape
+
+    desired = build_desired(load_topology(topology)).get(key_of("app", ObjectKind.vector_index, "bench_hnsw"))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return build_settings(conn, desired, rows, VectorShape(dimension).stored_bytes, BuildSettings())
+
+
+def run_load(topology: Path, collection: str, data: Path, batch_size: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(topology), collection, str(data), str(batch_size)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"load failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def truncate(dsn: str, table: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {table}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000, help="rows in the larger file (the smaller has a tenth)")
+    parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dimension", type=int, default=384)
-    parser.add_argument("--index", choices=("none", "hnsw"), default="none",
-                        help="vector index on the collection while loading (hnsw: every row updates the graph)")
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--rss-rows", type=int, default=None, help="rows of the large file for peak RSS (default 10 x --rows; 0: skip)")
+    parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--shared-buffers", default="1GB", help="server shared_buffers (an HNSW graph should fit)")
     parser.add_argument("--keep", action="store_true", help="keep the server and files")
     args = parser.parse_args()
+    rows, dimension = args.rows, args.dimension
+    rss_rows = 10 * rows if args.rss_rows is None else args.rss_rows
 
     workdir = Path(tempfile.mkdtemp(prefix="vtopo-bench-load-"))
     os.chmod(workdir, 0o755)  # the embedded server may run as another system user
@@ -96,39 +190,85 @@ def main() -> None:
     try:
         print("starting an embedded server…", flush=True)
         [server] = cluster.up([SERVER])
-        os.environ["BENCH_LOAD_DSN"] = server.dsn()
+        dsn = server.dsn()
+        os.environ["BENCH_LOAD_DSN"] = dsn
         topology = workdir / "topology.yaml"
-        write_topology(topology, args.dimension, args.index)
+        write_topology(topology, dimension)
         apply_topology(topology, approve=lambda plan: True)
-        results = []
-        for rows in (max(1, args.rows // 10), args.rows):
-            data = workdir / f"vectors-{rows}.jsonl"
-            began = time.perf_counter()
-            write_vectors(data, rows, args.dimension)
-            print(f"wrote {data.name} ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - began:.0f} s; loading…",
-                  flush=True)
-            reset_collection(server.dsn())
-            results.append({"rows": rows, "mb": data.stat().st_size / 1e6, **run_load(topology, data, args.batch_size)})
-            data.unlink()
-        report(results, args)
+
+        files = {"jsonl": workdir / "rows.jsonl", "parquet": workdir / "rows.parquet", "csv": workdir / "rows.csv"}
+        began = time.perf_counter()
+        write_jsonl(files["jsonl"], rows, dimension)
+        write_parquet(files["parquet"], rows, dimension)
+        write_csv(files["csv"], rows, dimension)
+        print(f"wrote {rows:,} rows as JSONL, Parquet, CSV in {time.perf_counter() - began:.0f} s", flush=True)
+
+        raw_seconds = raw_copy(dsn, dimension, encoded_chunks(rows, dimension))
+        results = {}
+        for kind, path in files.items():
+            truncate(dsn, "vecs.bench")
+            results[kind] = run_load(topology, "bench", path, args.batch_size)
+            print(f"{kind}: {results[kind]['seconds']:.1f} s", flush=True)
+
+        settings = load_settings(topology, dsn, rows, dimension)
+        index_seconds = create_index(dsn, settings)
+        hnsw = run_load(topology, "bench_hnsw", files["jsonl"], args.batch_size)
+        from vtopo.operations.plan import make_plan
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            valid = conn.execute("SELECT bool_and(ix.indisvalid) FROM pg_index ix JOIN pg_class c ON c.oid = ix.indexrelid "
+                                 "JOIN pg_am am ON am.oid = c.relam WHERE ix.indrelid = 'vecs.bench_hnsw'::regclass "
+                                 "AND am.amname = 'hnsw'").fetchone()[0]
+        plan_empty = make_plan(topology)[0].is_empty
+
+        rss = []
+        if rss_rows:
+            for count in (rows, rss_rows):
+                path = files["jsonl"] if count == rows else workdir / "rss.jsonl"
+                if count != rows:
+                    write_jsonl(path, count, dimension)
+                truncate(dsn, "vecs.bench")
+                rss.append({"rows": count, "mb": path.stat().st_size / 1e6, **run_load(topology, "bench", path, args.batch_size)})
+                print(f"RSS run {count:,} rows: {rss[-1]['peak_rss_mb']:.0f} MB", flush=True)
+                if count != rows:
+                    path.unlink()
+        report(args, rows, raw_seconds, results, index_seconds, settings, hnsw, valid, plan_empty, rss)
     finally:
         cluster.down(purge=not args.keep)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def report(results: list[dict], args: argparse.Namespace) -> None:
+def report(args, rows, raw_seconds, results, index_seconds, settings, hnsw, valid, plan_empty, rss) -> None:
     print()
-    print(f"dimension {args.dimension}, index {args.index}, batch size {args.batch_size}, "
-          f"shared_buffers {args.shared_buffers}, {os.cpu_count()} CPUs")
-    print(f"{'rows':>8} {'file MB':>8} {'read+stage s':>13} {'upsert s':>9} {'rows/s':>8} {'peak RSS MB':>12}")
-    for r in results:
-        total = r["read_s"] + r["write_s"]
-        print(f"{r['rows']:>8} {r['mb']:>8.0f} {r['read_s']:>13.1f} {r['write_s']:>9.1f} "
-              f"{r['rows'] / total:>8.0f} {r['peak_rss_mb']:>12.0f}")
-    small, large = results
-    print(f"peak RSS ratio {large['rows']} / {small['rows']} rows: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f} "
-          f"(file {large['mb'] / small['mb']:.0f}x larger; 1.0 = does not grow)")
+    print(f"{rows:,} rows x {args.dimension}, batch size {args.batch_size}, shared_buffers {args.shared_buffers}, "
+          f"{os.cpu_count()} CPUs")
+    floor = rows / raw_seconds
+    print("| path | seconds | rows/s | of raw COPY |")
+    print("|---|---|---|---|")
+    print(f"| raw binary COPY, pre-encoded, bare table (floor) | {raw_seconds:.2f} | {floor:,.0f} | 1.00 |")
+    for kind, result in results.items():
+        rate = rows / result["seconds"]
+        how = "one COPY" if not result["staged"] else "staged"
+        print(f"| vtopo load rows.{kind} ({how}) | {result['seconds']:.2f} | {rate:,.0f} | {rate / floor:.2f} |")
+    baseline = raw_seconds + index_seconds
+    print()
+    print(f"first load into an empty HNSW collection (m 16, ef_construction 64; "
+          f"maintenance_work_mem {settings['maintenance_work_mem']}, {settings['max_parallel_maintenance_workers']} workers):")
+    print("| path | seconds |")
+    print("|---|---|")
+    print(f"| raw COPY + CREATE INDEX | {raw_seconds:.1f} + {index_seconds:.1f} = {baseline:.1f} |")
+    print(f"| vtopo load rows.jsonl (rows, then index CONCURRENTLY) | {hnsw['read_s'] + hnsw['write_s']:.1f} + "
+          f"{hnsw['index_s']:.1f} = {hnsw['seconds']:.1f} ({hnsw['seconds'] / baseline:.2f}x) |")
+    print(f"index {hnsw['index']} valid: {valid}; vtopo plan empty afterwards: {plan_empty}")
+    if rss:
+        print()
+        print("| rows | file MB | seconds | rows/s | peak RSS MB |")
+        print("|---|---|---|---|---|")
+        for r in rss:
+            print(f"| {r['rows']:,} | {r['mb']:,.0f} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.0f} |")
+        small, large = rss
+        print(f"peak RSS ratio {large['rows']:,} / {small['rows']:,} rows: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
 
 
 if __name__ == "__main__":

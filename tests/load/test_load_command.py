@@ -13,9 +13,8 @@ from harness import run_vtopo
 
 import vtopo
 from vtopo.errors import DatabaseError
-from vtopo.load import writer
 from vtopo.load.errors import LoadError
-from vtopo.load.loader import LoadInterrupted, load_file
+from vtopo.operations.load import load_file
 from vtopo.query.errors import QueryError
 from vtopo.spec.loader import load_topology
 from vtopo.spec.resolve import resolve_topology
@@ -141,28 +140,6 @@ def test_unknown_or_missing_collections(empty, tmp_path):
             conn.execute("ALTER TABLE vecs.docs_away RENAME TO docs")
 
 
-def test_an_interrupted_load_is_finished_by_running_it_again(empty, tmp_path, monkeypatch):
-    path = write_jsonl(tmp_path / "v.jsonl", records(50))
-    original = writer.Staging.merge
-    calls = []
-
-    def merge_then_stop(self, collection, first, last):
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        calls.append(first)
-        return original(self, collection, first, last)
-
-    monkeypatch.setattr(writer.Staging, "merge", merge_then_stop)
-    with pytest.raises(LoadInterrupted) as raised:
-        load(empty, "docs", path, batch_size=10)
-    assert raised.value.message == "interrupted after writing 20 of 50 rows into 'docs'"
-    assert "re-run the same command" in raised.value.hint
-    assert len(table(empty)) == 20  # committed batches stay
-    monkeypatch.setattr(writer.Staging, "merge", original)
-    load(empty, "docs", path, batch_size=10)
-    assert len(table(empty)) == 50
-
-
 def test_parquet_input(empty, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -179,6 +156,8 @@ def test_the_command(empty, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert "loaded 12 rows into docs (database pod1)" in done.stderr
+    assert "reading v.jsonl: 12 rows (" in done.stderr  # not a terminal: one line per phase
+    assert "built the vector index ix_vector_cosine_ops_hnsw_m16_efc64_" in done.stderr  # a first load
     with vtopo.connect(empty.path) as client:  # the loaded rows answer queries
         assert client.collection("docs").query([1, 0, 0, 0.5], limit=1, filters={"i": {"$eq": 0}}) == ["d0"]
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "b", "vector": [1, 2]}])
@@ -200,3 +179,15 @@ def test_a_value_too_large_to_index_says_what_to_fix(empty, tmp_path):
     assert "index row requires" in raised.value.message
     assert "too large to index" in raised.value.hint and "re-run the same command" not in raised.value.hint
     assert huge not in raised.value.message + raised.value.hint
+
+
+def test_quiet_and_index_build_options(empty, tmp_path):
+    path = write_jsonl(tmp_path / "v.jsonl", records(5))
+    quiet = run_vtopo("load", "docs", str(path), "-f", str(empty.path), "--quiet",
+                      "--maintenance-work-mem", "64MB", "--index-workers", "0", env=empty.env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == quiet.stderr == ""
+    assert len(table(empty)) == 5
+    bad = run_vtopo("load", "docs", str(path), "-f", str(empty.path), "--maintenance-work-mem", "lots", env=empty.env)
+    assert bad.returncode == 1 and "--maintenance-work-mem 'lots' is not a size" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -7,8 +7,11 @@ routing vtopo adds: through the primary's view for reads, never for writes.
 
 from __future__ import annotations
 
+import json
 import warnings
+from array import array
 
+import numpy as np
 import pytest
 import vecs
 import yaml
@@ -103,6 +106,59 @@ def test_a_bad_record_writes_nothing(topo, applied, record, message):
         topo.collection("books").upsert([("fine", [1, 1, 1], {}), record, ("fine2", [1, 1, 1], {})])
     assert message in raised.value.message and "nothing was written" in raised.value.message
     assert count(applied.dbs.secondary2, "books") == before
+
+
+def test_upsert_takes_numpy_arrays_and_any_sequence_of_numbers(topo):
+    books = topo.collection("books")
+    books.upsert([
+        ("n1", np.array([1, 0, 0], dtype=np.float32), {"k": 1}),
+        ("n2", np.array([0, 2, 0], dtype=np.int64)),
+        ("n3", (0.0, 0.0, 3.0), None),
+        ("n4", range(1, 4), {}),
+        ("n5", array("d", [1, 2, 2]), {}),
+    ])
+    assert books.fetch(["n1", "n2", "n3", "n4", "n5"]) == [
+        ("n1", [1.0, 0.0, 0.0], {"k": 1}), ("n2", [0.0, 2.0, 0.0], {}), ("n3", [0.0, 0.0, 3.0], {}),
+        ("n4", [1.0, 2.0, 3.0], {}), ("n5", [1.0, 2.0, 2.0], {})]
+    books.delete(ids=["n1", "n2", "n3", "n4", "n5"])
+
+
+def test_upsert_takes_ids_with_a_2d_array_in_one_call(topo, applied):
+    books = topo.collection("books")
+    matrix = np.arange(12, dtype=np.float64).reshape(4, 3) + 1
+    books.upsert(ids=["m0", "m1", "m2", "m3"], vectors=matrix, metadata=[{"i": i} for i in range(4)])
+    assert books.fetch(["m3", "m0"]) == [("m3", [10.0, 11.0, 12.0], {"i": 3}), ("m0", [1.0, 2.0, 3.0], {"i": 0})]
+    books.upsert(ids=["m0", "m1"], vectors=[[3, 2, 1], (1, 2, 3)])  # any sequence of vectors; no metadata: {}
+    assert books.fetch(["m0", "m1"]) == [("m0", [3.0, 2.0, 1.0], {}), ("m1", [1.0, 2.0, 3.0], {})]
+    before = count(applied.dbs.secondary2, "books")
+    bad = matrix.copy()
+    bad[2, 1] = np.inf
+    for call, message in [
+        (lambda: books.upsert(ids=["x0", "x1", "x2", "x3"], vectors=bad), "record 2: the vector holds NaN or infinity"),
+        (lambda: books.upsert(ids=["x0"], vectors=np.zeros((1, 4))), "the vectors have 4 values each; the collection holds vector(3)"),
+        (lambda: books.upsert(ids=["x0", "x1"], vectors=matrix), "ids, vectors and metadata must have the same length (got 2, 4)"),
+        (lambda: books.upsert(ids=["x0", ""], vectors=matrix[:2]), "record 1: the id is empty"),
+        (lambda: books.upsert(ids=["x0"], vectors=np.array([[True, False, True]])), "record 0: the vector holds true/false"),
+        (lambda: books.upsert([("x", [1, 2, 3])], ids=["x"], vectors=matrix[:1]), "upsert takes records, or ids= with vectors="),
+        (lambda: books.upsert(ids=["x"]), "upsert with ids= needs vectors="),
+    ]:
+        with pytest.raises(QueryError) as raised:
+            call()
+        assert message in raised.value.message
+    assert count(applied.dbs.secondary2, "books") == before
+    books.delete(ids=["m0", "m1", "m2", "m3"])
+
+
+def test_collection_load_reads_a_file(topo, tmp_path):
+    path = tmp_path / "shelf.jsonl"
+    path.write_text("".join(json.dumps({"id": f"f{i}", "vector": [1, i]}) + "\n" for i in range(5)))
+    tiles_path = tmp_path / "tiles.jsonl"
+    tiles_path.write_text(json.dumps({"id": "lt", "vector": [1, 2, 3, 4], "metadata": {"k": "v"}}) + "\n")
+    report = topo.collection("tiles").load(tiles_path)
+    assert (report.rows, report.collection) == (1, "tiles")
+    assert topo.collection("tiles").fetch(["lt"]) == [("lt", [1.0, 2.0, 3.0, 4.0], {"k": "v"})]
+    with pytest.raises(QueryError, match="load goes to the database that holds it"):
+        topo.collection("shelf", via="primary").load(path)
 
 
 def test_delete_by_filter_deletes_what_the_filter_matches(topo, vecs_books):

@@ -1,6 +1,7 @@
-"""Bulk loading: streaming readers (JSONL, CSV, Parquet), binary COPY into a staging table, upsert."""
+"""Bulk loading: batch readers (JSONL, CSV, Parquet), binary COPY (straight or staged), upsert, index after load."""
 
 from .errors import LoadError
-from .loader import LoadReport, load_file
+from .index import BuildSettings
+from .loader import Destination, LoadReport, load_source
 
-__all__ = ["LoadError", "LoadReport", "load_file"]
+__all__ = ["BuildSettings", "Destination", "LoadError", "LoadReport", "load_source"]

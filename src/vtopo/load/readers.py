@@ -1,14 +1,15 @@
 """Streaming readers for JSONL, CSV and Parquet files of (id, vector, metadata).
 
-Each reader yields one SourceRow per record and never holds more than the
-record (or, for Parquet, one record batch) it is on, so memory does not grow
-with the file. A record that cannot be read at all (bad JSON, missing column)
-comes back as a SourceRow with a `problem`, so the loader can report several
-at once.
+Each reader yields RowBatch-es of checked records (vtopo.vectors.batch) and
+never holds more than the batch it is on, so memory does not grow with the
+file. A record that cannot be read (bad JSON, missing key) or fails a check
+is a problem at its position in the batch, so the loader can report
+several at once. JSONL lines and CSV cells are parsed by orjson; the
+numbers are checked and encoded for the whole batch by NumPy.
 
 - JSONL: one object per line: {"id": "a", "vector": [0.1, ...], "metadata": {...}}
 - CSV: a header row naming id, vector, metadata; vector and metadata cells hold JSON
-- Parquet (needs pyarrow): columns id, vector (list of numbers), metadata (JSON text or struct)
+- Parquet (parquet.py): columns id, vector (list of numbers), metadata (JSON text or struct)
 
 `.gz` files are read compressed (JSONL and CSV).
 """
@@ -18,10 +19,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
+
+import orjson
+
+from vtopo.vectors.batch import RowBatch
+from vtopo.vectors.shape import VectorShape
 
 from .errors import LoadError
 
@@ -31,19 +35,11 @@ FORMATS = ("jsonl", "csv", "parquet")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 # A 16000-dimension vector in a CSV cell is ~300 KB; csv's default limit is 128 KB.
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    position: int  # line (JSONL, CSV) or row number (Parquet), from 1
-    id: Any = None
-    vector: Any = None
-    metadata: Any = None
-    problem: str | None = None
+_NOT_AN_OBJECT = 'each line must be a JSON object {"id": ..., "vector": [...], "metadata": {...}}'
 
 
 class Source:
-    """A file being read: rows, and how far along it is (for the progress bar)."""
+    """A file being read: batches, and how far along it is (for the progress display)."""
 
     unit = "line"
 
@@ -57,7 +53,7 @@ class Source:
     def done(self) -> int:
         raise NotImplementedError
 
-    def rows(self) -> Iterator[SourceRow]:
+    def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         raise NotImplementedError
 
 
@@ -80,8 +76,42 @@ def open_source(path: Path, format: str | None = None) -> Source:
         raise LoadError(f"{path}: no such file")
     kind = detect_format(path, format)
     if kind == "parquet":
+        try:
+            from .parquet import (
+                ParquetSource,  # pyarrow (optional) is imported only for Parquet files
+            )
+        except ImportError:
+            raise LoadError(
+                f"{path}: reading Parquet needs pyarrow, which is not installed",
+                hint="pip install 'vtopo[parquet]' (pyarrow), or convert the file to JSONL or CSV",
+            ) from None
         return ParquetSource(path)
     return JsonlSource(path) if kind == "jsonl" else CsvSource(path)
+
+
+def key_problem(keys: Any) -> str | None:
+    unknown = [key for key in keys if key not in FIELDS]
+    if unknown:
+        return f"unknown key {unknown[0]!r} (expected {', '.join(FIELDS)})"
+    missing = [key for key in REQUIRED if key not in keys]
+    if missing:
+        return f"missing {missing[0]!r}"
+    return None
+
+
+def full(batch: RowBatch, size: int) -> bool:
+    return len(batch) + len(batch.problems) >= size
+
+
+def json_problem(text: bytes | str, error: orjson.JSONDecodeError) -> str:
+    """orjson's message and the 1-based character column of the error (its `pos` counts characters)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return "not UTF-8 text"
+    column = min(error.pos, len(text.rstrip("\r\n"))) + 1  # at the end of data: just past the line's last character
+    return f"not valid JSON: {error.msg} (column {column})"
 
 
 class _TextSource(Source):
@@ -96,149 +126,113 @@ class _TextSource(Source):
 
     def _open(self) -> tuple[BinaryIO, BinaryIO]:
         raw = open(self.path, "rb")
+        self._raw = raw
         if self.path.suffix.lower() == ".gz":
             return raw, gzip.GzipFile(fileobj=raw, mode="rb")
         return raw, raw
 
 
 class JsonlSource(_TextSource):
-    def rows(self) -> Iterator[SourceRow]:
+    def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         raw, stream = self._open()
-        self._raw = raw
         with raw, stream:
+            batch = RowBatch(shape)
             for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                yield _jsonl_row(number, line)
+                if _add_line(batch, number, line) and full(batch, size):
+                    yield batch
+                    batch = RowBatch(shape)
+            if len(batch) or batch.problems:
+                yield batch
 
 
-def _jsonl_row(number: int, line: bytes) -> SourceRow:
+def _add_line(batch: RowBatch, number: int, line: bytes) -> bool:
+    """The line's record (or its problem) into the batch; False for a blank line."""
     try:
-        record = json.loads(line)
-    except UnicodeDecodeError:
-        return SourceRow(number, problem="not UTF-8 text")
-    except json.JSONDecodeError as error:
-        return SourceRow(number, problem=f"not valid JSON: {error.msg} (column {error.colno})")
-    if not isinstance(record, dict):
-        return SourceRow(number, problem='each line must be a JSON object {"id": ..., "vector": [...], "metadata": {...}}')
-    problem = _key_problem(record.keys())
-    if problem:
-        return SourceRow(number, problem=problem)
-    return SourceRow(number, record["id"], record["vector"], record.get("metadata"))
-
-
-def _key_problem(keys: Any) -> str | None:
-    unknown = [key for key in keys if key not in FIELDS]
-    if unknown:
-        return f"unknown key {unknown[0]!r} (expected {', '.join(FIELDS)})"
-    missing = [key for key in REQUIRED if key not in keys]
-    if missing:
-        return f"missing {missing[0]!r}"
-    return None
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        if line.isspace():
+            return False
+        batch.problem(number, json_problem(line, error))
+        return True
+    if type(record) is not dict:
+        batch.problem(number, _NOT_AN_OBJECT)
+        return True
+    if len(record) != 3 or "metadata" not in record or "id" not in record or "vector" not in record:
+        problem = key_problem(record.keys())
+        if problem:
+            batch.problem(number, problem)
+            return True
+    # A boolean can only be in the vector if the line spells `true` or `false`; otherwise skip the
+    # per-value type look. A one-byte search (memchr) for their u / s rules most lines out first.
+    check_types = (b"u" in line or b"s" in line) and (b"true" in line or b"false" in line)
+    batch.add(number, record["id"], record["vector"], record.get("metadata"), check_types=check_types)
+    return True
 
 
 class CsvSource(_TextSource):
-    def rows(self) -> Iterator[SourceRow]:
+    def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
         raw, stream = self._open()
-        self._raw = raw
         with raw, stream, io.TextIOWrapper(stream, encoding="utf-8", newline="") as text:
             reader = csv.reader(text)
-            try:
-                header = next(reader, None)
-            except (UnicodeDecodeError, csv.Error) as error:
-                raise LoadError(f"{self.path}:1: cannot read the CSV header: {error}") from None
-            if header is None:
-                return
-            columns = [name.strip() for name in header]
-            problem = _key_problem(columns) or (
-                f"column {columns[0]!r} appears twice" if len(set(columns)) != len(columns) else None
-            )
-            if problem:
-                raise LoadError(f"{self.path}:1: the header must name id, vector and (optionally) metadata: {problem}")
-            index = {name: columns.index(name) for name in columns}
-            while True:
+            index = self._header(reader)
+            batch = RowBatch(shape)
+            while index is not None:
                 try:
                     cells = next(reader)
                 except StopIteration:
-                    return
+                    break
                 except UnicodeDecodeError:
-                    yield SourceRow(reader.line_num + 1, problem="not UTF-8 text")
-                    return
+                    batch.problem(reader.line_num + 1, "not UTF-8 text")
+                    break
                 except csv.Error as error:
-                    yield SourceRow(reader.line_num, problem=f"not valid CSV: {error}")
-                    return
-                if not any(cell.strip() for cell in cells):
+                    batch.problem(reader.line_num, f"not valid CSV: {error}")
+                    break
+                if not any(cells) or not any(cell.strip() for cell in cells):
                     continue
-                yield _csv_row(reader.line_num, cells, index)
+                _add_cells(batch, reader.line_num, cells, index)
+                if full(batch, size):
+                    yield batch
+                    batch = RowBatch(shape)
+            if len(batch) or batch.problems:
+                yield batch
+
+    def _header(self, reader: Any) -> dict[str, int] | None:
+        try:
+            header = next(reader, None)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise LoadError(f"{self.path}:1: cannot read the CSV header: {error}") from None
+        if header is None:
+            return None
+        columns = [name.strip() for name in header]
+        problem = key_problem(columns) or (
+            f"column {columns[0]!r} appears twice" if len(set(columns)) != len(columns) else None
+        )
+        if problem:
+            raise LoadError(f"{self.path}:1: the header must name id, vector and (optionally) metadata: {problem}")
+        return {name: columns.index(name) for name in columns}
 
 
-def _csv_row(number: int, cells: list[str], index: dict[str, int]) -> SourceRow:
+def _add_cells(batch: RowBatch, number: int, cells: list[str], index: dict[str, int]) -> None:
     if len(cells) != len(index):
-        return SourceRow(number, problem=f"{len(cells)} cells, the header names {len(index)} columns")
-    vector_text = cells[index["vector"]].strip()
+        batch.problem(number, f"{len(cells)} cells, the header names {len(index)} columns")
+        return
+    vector_text = cells[index["vector"]]
     try:
-        vector = json.loads(vector_text)
-    except json.JSONDecodeError:
-        return SourceRow(number, problem=f"the vector cell must be a JSON array like [0.1, 0.2], got {_cut(vector_text)!r}")
+        vector = orjson.loads(vector_text)
+    except orjson.JSONDecodeError:
+        text = vector_text.strip()
+        batch.problem(number, f"the vector cell must be a JSON array like [0.1, 0.2], got {_cut(text)!r}")
+        return
     metadata: Any = None
     if "metadata" in index and cells[index["metadata"]].strip():
         try:
-            metadata = json.loads(cells[index["metadata"]])
-        except json.JSONDecodeError as error:
-            return SourceRow(number, problem=f"the metadata cell is not valid JSON: {error.msg}")
-    return SourceRow(number, cells[index["id"]], vector, metadata)
-
-
-class ParquetSource(Source):
-    unit = "row"
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        try:
-            import pyarrow.parquet as pq  # optional: only Parquet needs it
-        except ImportError:
-            raise LoadError(
-                f"{path}: reading Parquet needs pyarrow, which is not installed",
-                hint="pip install 'vtopo[parquet]' (pyarrow), or convert the file to JSONL or CSV",
-            ) from None
-        try:
-            self._file = pq.ParquetFile(path)
-        except Exception as error:  # pyarrow raises its own ArrowInvalid, OSError...
-            raise LoadError(f"{path}: not a readable Parquet file: {error}") from None
-        self._done = 0
-
-    @property
-    def total(self) -> int:
-        return self._file.metadata.num_rows
-
-    def done(self) -> int:
-        return self._done
-
-    def rows(self) -> Iterator[SourceRow]:
-        columns = self._file.schema_arrow.names
-        problem = _key_problem(columns)
-        if problem:
-            raise LoadError(f"{self.path}: the columns must be id, vector and (optionally) metadata: {problem}")
-        number = 0
-        for batch in self._file.iter_batches(batch_size=2048, columns=[c for c in FIELDS if c in columns]):
-            data = batch.to_pydict()
-            metadata = data.get("metadata") or [None] * batch.num_rows
-            for row_id, vector, meta in zip(data["id"], data["vector"], metadata):
-                number += 1
-                self._done = number
-                yield _parquet_row(number, row_id, vector, meta)
-
-
-def _parquet_row(number: int, row_id: Any, vector: Any, metadata: Any) -> SourceRow:
-    if isinstance(metadata, (str, bytes)):
-        try:
-            metadata = json.loads(metadata)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            return SourceRow(number, problem=f"the metadata value is not valid JSON: {error}")
-    elif isinstance(metadata, list):  # a Parquet map comes back as [(key, value), ...]
-        metadata = dict(metadata)
-    return SourceRow(number, row_id, vector, metadata)
+            metadata = orjson.loads(cells[index["metadata"]])
+        except orjson.JSONDecodeError as error:
+            batch.problem(number, f"the metadata cell is not valid JSON: {error.msg}")
+            return
+    check_types = "true" in vector_text or "false" in vector_text
+    batch.add(number, cells[index["id"]], vector, metadata, check_types=check_types)
 
 
 def _cut(text: str, width: int = 30) -> str:

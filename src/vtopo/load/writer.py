@@ -1,19 +1,50 @@
-"""Writing a loaded file into its collection: the staged rows upserted in committed batches.
+"""Writing a loaded file into its collection: straight COPY into an empty one, else staged and merged.
 
-Two phases, so bad input never leaves half a file behind:
-1. stage: every record is checked and sent in batches through one binary
-   COPY into a temporary table (vtopo.vectors.staging). A bad record aborts
-   the COPY: nothing has reached the collection.
-2. merge: `INSERT ... ON CONFLICT (id) DO UPDATE` from the staging table in
-   batches, each committed. Re-running a load upserts the same rows again:
-   no duplicates, and an interrupted load is finished by running it again.
+- empty collection: every record is checked and sent in batches through one
+  binary COPY into vecs.<name>, in one transaction. A bad record (or an id
+  given twice, which the primary key refuses) rolls it all back. No staging
+  round trip: in an empty table an upsert and an insert are the same.
+- otherwise two phases, so bad input never leaves half a file behind:
+  1. stage: the checked records go through one binary COPY into a temporary
+     table (vtopo.vectors.staging). A bad record aborts the COPY.
+  2. merge: `INSERT ... ON CONFLICT (id) DO UPDATE` from the staging table in
+     batches, each committed. Re-running a load upserts the same rows again:
+     no duplicates, and an interrupted load is finished by running it again.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
-from vtopo.vectors.staging import Staging
+import psycopg
+
+from vtopo.render.statements import render_query
+from vtopo.vectors.batch import RowBatch
+from vtopo.vectors.staging import Staging, copy_stream
+
+
+def collection_rows(conn: psycopg.Connection, collection: str, limit: int) -> int:
+    """The collection's rows, counted up to `limit`."""
+    with conn.cursor() as cursor:
+        cursor.execute(render_query("load/count_upto.sql.j2", name=collection), {"limit": limit})
+        return cursor.fetchone()[0]
+
+
+def copy_into_empty(conn: psycopg.Connection, collection: str, batches: Iterable[RowBatch],
+                    on_batch: Callable[[int], None]) -> int:
+    """One transaction: checked still empty, then one COPY. Returns the rows copied, or -1 when the
+    collection is no longer empty (someone wrote meanwhile) before anything was sent."""
+    rows = 0
+    with conn.transaction():
+        if collection_rows(conn, collection, 1):
+            return -1
+        with copy_stream(conn, render_query("load/copy_collection.sql.j2", name=collection)) as send:
+            for batch in batches:
+                if len(batch):
+                    send(batch.encode(None))
+                    rows += len(batch)
+                    on_batch(rows)
+    return rows
 
 
 def merge_in_batches(

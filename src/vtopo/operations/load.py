@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vtopo.check.probe import refresh_statistics
-from vtopo.load.loader import LoadProgress, LoadReport, load_file
+from vtopo.load.index import BuildSettings
+from vtopo.load.loader import Destination, LoadProgress, LoadReport, load_source
+from vtopo.query.session import Sessions, describe, require_collection
+from vtopo.query.target import Via, route
 from vtopo.spec.loader import load_topology
-from vtopo.spec.resolve import resolve_topology
+from vtopo.spec.resolve import ResolvedTopology, resolve_topology
 from vtopo.vectors.staging import DEFAULT_BATCH
 
 
@@ -16,6 +20,19 @@ from vtopo.vectors.staging import DEFAULT_BATCH
 class LoadOutcome:
     report: LoadReport
     statistics_refreshed: bool = False  # the primary's foreign table was ANALYZEd
+
+
+def load_file(resolved: ResolvedTopology, collection: str, path: Path, **options: Any) -> LoadReport:
+    """One file into one collection, on a connection of its own (options: those of load_source)."""
+    target = route(resolved.topology, collection, Via.direct)
+    sessions = Sessions(resolved)
+    try:
+        conn = require_collection(sessions, target)
+        destination = Destination(conn, resolved, target.database, target.collection, target.shape,
+                                  lambda error: describe(error, sessions, target))
+        return load_source(destination, path, **options)
+    finally:
+        sessions.close()
 
 
 def load_collection(
@@ -27,10 +44,12 @@ def load_collection(
     batch_size: int = DEFAULT_BATCH,
     env: str | None = None,
     progress: LoadProgress | None = None,
+    build: BuildSettings = BuildSettings(),
 ) -> LoadOutcome:
     """After a bulk load, postgres_fdw keeps shipping filtered searches only with fresh
     statistics on the primary: an exposed remote collection's foreign table is analyzed."""
     resolved = resolve_topology(load_topology(path, env=env))
-    report = load_file(resolved, collection, source, format=format, batch_size=batch_size, progress=progress)
+    report = load_file(resolved, collection, source, format=format, batch_size=batch_size, progress=progress,
+                       build=build)
     refreshed = report.rows > 0 and refresh_statistics(resolved, collection)
     return LoadOutcome(report, refreshed)

@@ -12,23 +12,33 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
+from vtopo.vectors.batch import RowBatch
 from vtopo.vectors.check import VectorProblem, check_vector
-from vtopo.vectors.records import RowProblem, encode_row
-from vtopo.vectors.staging import upsert_all
+from vtopo.vectors.inputs import array_batches, record_batches
+from vtopo.vectors.records import RowProblem
+from vtopo.vectors.staging import DEFAULT_BATCH, upsert_batches
 from vtopo.vectors.text import parse_vector_text, vector_text
 
 from .errors import FilterFieldWarning, QueryError
 from .field_names import undeclared_field_notes
 from .filters import parse_filter
 from .search_settings import direct_settings
-from .session import Sessions, database_errors, require_collection
-from .statements import delete_statement, fetch_statement, search_statement, settings_statement
+from .session import Sessions, database_errors, describe, require_collection
+from .statements import (
+    delete_statement,
+    fetch_statement,
+    search_statement,
+    settings_statement,
+)
 from .target import Target, measure_of, route, uncovered_measure
+
+if TYPE_CHECKING:
+    from vtopo.load import BuildSettings, LoadReport
 
 MAX_LIMIT = 1000  # Vecs's limit
 
@@ -116,12 +126,44 @@ class Collection:
             return [row[0] for row in rows]
         return [tuple(float(v) if include_value and i == 1 else v for i, v in enumerate(row)) for row in rows]
 
-    def upsert(self, records: Iterable[tuple[str, Iterable[float], dict | None]]) -> None:
-        """Insert or replace (vector and metadata) records `(id, vector, metadata)`; all or nothing."""
+    def upsert(
+        self,
+        records: Iterable[tuple[str, Any, dict | None]] | None = None,
+        *,
+        ids: Sequence[str] | None = None,
+        vectors: Any = None,
+        metadata: Sequence[dict | None] | None = None,
+    ) -> None:
+        """Insert or replace (vector and metadata) records; all or nothing. Either records
+        `(id, vector[, metadata])` (a vector: list, tuple, NumPy array, any sequence of numbers),
+        or `ids=[...]` with `vectors=` a 2-D NumPy array (or a sequence of vectors) and
+        optionally `metadata=[...]`, one per id."""
         target = self._writable("upsert")
+        if (records is None) == (ids is None):
+            raise QueryError("upsert takes records, or ids= with vectors= (not both)")
+        if ids is not None and vectors is None:
+            raise QueryError("upsert with ids= needs vectors= (one per id)")
+        try:
+            batches = (record_batches(records, target.shape, DEFAULT_BATCH) if records is not None
+                       else array_batches(_ids(ids), vectors, metadata, target.shape, DEFAULT_BATCH))
+        except (RowProblem, TypeError) as problem:
+            raise QueryError(f"upsert into {self.name!r}: {problem}; nothing was written") from None
         conn = self._connection()
         with database_errors(self._client._sessions, target):
-            upsert_all(conn, target.collection, target.shape, self._encoded(records))
+            upsert_batches(conn, target.collection, target.shape, self._checked_batches(batches))
+
+    def load(self, path: str | Path, *, format: str | None = None, batch_size: int = DEFAULT_BATCH,
+             build: "BuildSettings | None" = None) -> "LoadReport":
+        """`vtopo load` from Python: a JSONL, CSV or Parquet file into this collection (the vector
+        index set aside and built after a first load, as the command does)."""
+        from vtopo.load import BuildSettings, Destination, load_source
+
+        target = self._writable("load")
+        sessions = self._client._sessions
+        destination = Destination(self._connection(), sessions.resolved, target.database, target.collection,
+                                  target.shape, lambda error: describe(error, sessions, target))
+        return load_source(destination, Path(path), format=format, batch_size=batch_size,
+                           build=build or BuildSettings())
 
     def fetch(self, ids: Iterable[str]) -> list[tuple[str, list[float], dict]]:
         """Records `(id, vector, metadata)` for the ids that exist, in the order asked."""
@@ -197,16 +239,14 @@ class Collection:
             return None
         return settings_statement(direct_settings(self._target.settings, probes=probes, ef_search=ef_search))
 
-    def _encoded(self, records: Iterable[Any]):
-        shape = self._target.shape
-        for index, record in enumerate(records):
-            try:
-                if not isinstance(record, (tuple, list)) or len(record) not in (2, 3):
-                    raise RowProblem("each record must be a tuple (id, vector, metadata)")
-                row_id, vector, *rest = record
-                yield encode_row(row_id, vector, rest[0] if rest else None, shape)
-            except RowProblem as problem:
-                raise QueryError(f"upsert into {self.name!r}: record {index}: {problem}; nothing was written") from None
+    def _checked_batches(self, batches: Iterable[RowBatch]) -> Iterable[RowBatch]:
+        """Each batch's values checked; the first bad record stops the upsert (inside its transaction)."""
+        for batch in batches:
+            batch.check_numbers()
+            if batch.problems:
+                index, problem = batch.problems[0]
+                raise QueryError(f"upsert into {self.name!r}: record {index}: {problem}; nothing was written")
+            yield batch
 
 
 def _check_integer(label: str, value: Any, low: int, high: int) -> None:

@@ -31,6 +31,8 @@ def check_vector(values: Any, shape: VectorShape) -> array:
         raise VectorProblem("the vector holds true/false values; it must hold numbers only")
     try:
         floats = array("f", values)
+    except OverflowError:  # an integer beyond any float
+        raise VectorProblem("the vector holds NaN or infinity (or a value too large for float32)") from None
     except (TypeError, ValueError):
         bad = next((v for v in values if not _is_number(v)), None)
         raise VectorProblem(f"the vector holds a non-numeric value: {_show(bad)}") from None
@@ -48,6 +50,8 @@ def _is_number(value: Any) -> bool:
         array("f", [value])
     except (TypeError, ValueError):
         return False
+    except OverflowError:
+        return True
     return True
 
 

@@ -18,3 +18,8 @@ class VectorShape:
 
     def __str__(self) -> str:
         return f"{self.type}({self.dimension})"
+
+    @property
+    def stored_bytes(self) -> int:
+        """One stored value: 4 bytes per dimension (2 for halfvec) and an 8-byte header."""
+        return self.dimension * (2 if self.type == "halfvec" else 4) + 8
