@@ -26,13 +26,18 @@ from pathlib import Path
 
 import psycopg
 import yaml
+from psycopg import sql
 
 from vtopo.local.cluster import LocalCluster
 from vtopo.local.embedded import ServerOptions
 from vtopo.operations.apply import ApplyOptions, apply_topology
 from vtopo.operations.plan import make_plan
+from vtopo.spec.names import owned_reader_role_name
 
 DATABASES = ("bench_primary", "bench_left", "bench_right")
+BENCH_DBNAME = "bench"  # the PostgreSQL database of every topology database, one per server
+# Cluster-wide roles the benchmark leaves behind: the grantee and each secondary's reader role.
+ROLES = ("bench_reader", *(owned_reader_role_name(db, BENCH_DBNAME) for db in DATABASES[1:]))
 EXAMPLE = Path(__file__).resolve().parents[1] / "topology.example.yaml"
 STARTUP_TARGET_S = 0.25  # `vtopo --help` and `vtopo validate` (issue 11)
 
@@ -134,11 +139,11 @@ def main() -> None:
         for per_database in (max(1, args.collections // 10), args.collections):
             for server in servers.values():  # fresh databases and roles for each size
                 with psycopg.connect(server.dsn(), autocommit=True) as conn:
-                    conn.execute("DROP DATABASE IF EXISTS bench WITH (FORCE)")
-                    for role in ("bench_reader", "vtopo_fdw_bench_left", "vtopo_fdw_bench_right"):
-                        conn.execute(f"DROP ROLE IF EXISTS {role}")
-                    conn.execute("CREATE DATABASE bench")
-                os.environ[_dsn_variable(server.name)] = server.dsn("bench")
+                    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DBNAME)))
+                    for role in ROLES:
+                        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DBNAME)))
+                os.environ[_dsn_variable(server.name)] = server.dsn(BENCH_DBNAME)
             topology_path = workdir / f"topology-{per_database}.yaml"
             write_topology(topology_path, per_database)
             print(f"measuring {per_database} collections per database…", flush=True)

@@ -42,6 +42,16 @@ class DatabaseError(VtopoError):
         super().__init__(f"database {database!r}: {message}", hint=hint)
 
 
+class DatabaseUnreachable(DatabaseError):
+    """vtopo could not connect to a database (server down, refused, wrong address or login).
+
+    `reason` is the message without the database prefix, for lists of unreachable databases."""
+
+    def __init__(self, database: str, message: str, *, hint: str | None = None) -> None:
+        self.reason = message
+        super().__init__(database, message, hint=hint)
+
+
 class PlanError(VtopoError):
     """A plan cannot be made or applied (hazard refused, stale plan, ...)."""
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from vtopo.catalog.names import gin_index_name, metadata_index_name, vector_index_name
-from vtopo.spec.names import bounded_name, reader_role_name, server_name
+from vtopo.spec.names import bounded_name, owned_reader_role_name, reader_role_name, server_name
 
 MAX_BYTES = 63
 HNSW_PATTERN = re.compile(r"ix_(?P<ops>[a-z0-9_]+_ops)_hnsw_m(?P<m>\d+)_efc(?P<efc>\d+)_(?P<suffix>[0-9a-f]{7})")
@@ -56,6 +56,17 @@ def test_per_database_names_are_bounded(make):
     long_database = "regional_archive_" * 4
     assert byte_length(make(long_database)) <= MAX_BYTES
     assert make(long_database + "a") != make(long_database + "b")
+
+
+def test_default_reader_role_names_are_unique_per_database_stable_and_bounded():
+    # Two topologies with the same database keys on one server: other databases, other roles.
+    staging, production = owned_reader_role_name("docs_pod", "staging"), owned_reader_role_name("docs_pod", "production")
+    assert staging != production
+    assert staging == owned_reader_role_name("docs_pod", "staging")  # the same on every run
+    assert re.fullmatch(r"vtopo_fdw_docs_pod_[0-9a-f]{8}", staging)
+    long_key = "regional_archive_" * 4
+    first, second = owned_reader_role_name(long_key, "a"), owned_reader_role_name(long_key, "b")
+    assert first != second and max(byte_length(first), byte_length(second)) <= MAX_BYTES
 
 
 def test_hnsw_index_name_follows_the_vecs_pattern():

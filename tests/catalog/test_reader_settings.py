@@ -36,7 +36,21 @@ def test_filterable_ivfflat_collection_gets_relaxed_order_iterative_scan():
         """
         notes: {database: rack, dimension: 3, index: {method: ivfflat}, metadata: {lang: {type: text}}, expose: {view: public.notes}}
         """
-    ) == {"ivfflat.iterative_scan": "relaxed_order", "cursor_tuple_fraction": "1"}
+    ) == {"ivfflat.iterative_scan": "relaxed_order", "ivfflat.probes": "10", "cursor_tuple_fraction": "1"}
+
+
+def test_ivfflat_probes_default_to_vecs_and_an_explicit_value_wins():
+    """Vecs (and a direct vtopo query) probe 10 lists unless told otherwise; so does the reader."""
+    assert settings_for(
+        """
+        notes: {database: rack, dimension: 3, index: {method: ivfflat}, expose: {view: public.notes}}
+        """
+    ) == {"ivfflat.probes": "10", "cursor_tuple_fraction": "1"}
+    assert settings_for(
+        """
+        notes: {database: rack, dimension: 3, index: {method: ivfflat}, search: {probes: 3}, expose: {view: public.notes}}
+        """
+    )["ivfflat.probes"] == "3"
 
 
 @pytest.mark.parametrize(

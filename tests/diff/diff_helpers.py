@@ -20,10 +20,12 @@ from vtopo.catalog.model import Catalog, CatalogObject, Key, ObjectKind, key_of
 from vtopo.catalog.changes import Change
 from harness.topology import edited_topology
 from vtopo.spec import Sensitive, Topology
+from vtopo.spec.names import owned_reader_role_name
 
 K = ObjectKind
 HUB, SHARD = "hub", "shard_a"
-READER = "vtopo_fdw_shard_a"
+# the default reader role of shard_a (database "shard"): unique per (topology, database)
+READER = owned_reader_role_name(SHARD, "shard")
 SERVER = "vtopo_shard_a"
 PASSWORD = "tide-pool-42"
 

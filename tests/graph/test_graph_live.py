@@ -48,11 +48,11 @@ def test_live_graph_marks_hand_made_drift(pg_dbs, make_topology):
     assert "cosine · hnsw m=4 ef_construction=16" in docs.lines  # what the database holds...
     assert any("params.m: 4 → 8" in line for line in docs.lines)  # ...and what the topology wants
     assert diagram.status_of(diagram.find("catalog.clips", "app")) == "added"  # missing in the database
-    assert diagram.status_of(diagram.find("vecs.stray", "pod1")) == "removed"  # not in the topology
+    assert diagram.status_of(diagram.find("vecs.stray", "pod1")) == "foreign"  # not vtopo's, not in the topology: left alone
     assert diagram.status_of(diagram.find("vecs.faces", "app")) is None  # untouched parts stay unmarked
     assert diagram.status_of(diagram.find("vtopo.docs", "pod1")) is None
 
     text = live(path, env, "text")
-    assert "│ ~ vecs.docs" in text and "│ - vecs.stray" in text
+    assert "│ ~ vecs.docs" in text and "│ ! vecs.stray" in text
     assert "catalog.clips  (view)" in next(line for line in text.splitlines() if "catalog.clips" in line and line.startswith("│ +"))
-    assert "+ missing in the database   ~ drifted   - not in the topology" in text
+    assert "+ missing in the database   ~ drifted   ! not created by vtopo" in text

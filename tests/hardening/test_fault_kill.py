@@ -18,6 +18,7 @@ from integration.helpers import check_run, snapshots, start_vtopo
 from vtopo.apply.executor import ApplyError
 from vtopo.catalog.model import ObjectKind
 from vtopo.operations import apply_topology
+from vtopo.spec.names import owned_reader_role_name
 
 from .faults import (
     KillAtStatement,
@@ -150,7 +151,8 @@ def test_kill_inside_the_primary_wiring_after_the_secondaries_changed(applied):
     assert "error: database 'app': drop exposed_view public.clips failed: " in message, message
     assert_killed_message(message)
     assert "app: failed at drop exposed_view public.clips; its transaction was rolled back" in message, message
-    assert "pod1: applied, 1 step(s): update role_setting vtopo_fdw_pod1:hnsw.ef_search" in message, message
+    reader = owned_reader_role_name("pod1", topo.db("pod1").dbname)
+    assert f"pod1: applied, 1 step(s): update role_setting {reader}:hnsw.ef_search" in message, message
     pod2_steps = step_labels(plan, "pod2")
     assert "drop exposure_view clips" in pod2_steps and "create exposure_view clips" in pod2_steps
     assert f"pod2: applied, {len(pod2_steps)} step(s): {', '.join(pod2_steps)}" in message, message

@@ -12,10 +12,12 @@ from __future__ import annotations
 import urllib.parse
 
 import psycopg
+from psycopg import sql
 import pytest
 
 from integration.helpers import OUTSIDER, READER, execute, gallery_collections, insert_vectors
 from vtopo.operations import make_plan
+from vtopo.spec.names import owned_reader_role_name
 
 DENIED = psycopg.errors.InsufficientPrivilege
 
@@ -31,11 +33,16 @@ def wired(make_topo):
     return topo
 
 
+def reader_role_of(topo, key: str) -> str:
+    """The reader role vtopo names after the secondary's database (unique per topology)."""
+    return owned_reader_role_name(key, topo.db(key).dbname)
+
+
 def login_as_reader(topo, key: str) -> psycopg.Connection:
     """Connect to the secondary as its FDW role, exactly as postgres_fdw does."""
     db = topo.db(key)
     password = urllib.parse.quote(topo.env[f"IT_{key.upper()}_FDW_PASSWORD"], safe="")
-    return psycopg.connect(f"postgresql://vtopo_fdw_{key}:{password}@{db.host}:{db.port}/{db.dbname}", autocommit=True)
+    return psycopg.connect(f"postgresql://{reader_role_of(topo, key)}:{password}@{db.host}:{db.port}/{db.dbname}", autocommit=True)
 
 
 def denied(conn: psycopg.Connection, statement: str) -> None:
@@ -62,9 +69,9 @@ def test_the_fdw_role_reads_only_the_exposure_views_and_cannot_write(wired):
         assert conn.execute("select rolsuper or rolcreaterole or rolcreatedb from pg_roles where rolname = current_user").fetchone() == (False,)
         # PostgreSQL lets every role set its own session defaults: that is drift the plan shows
         # (and apply resets), not a privilege the role was given.
-        conn.execute("alter role vtopo_fdw_pod1 set hnsw.ef_search = 1")
+        conn.execute(sql.SQL("alter role current_user in database {} set hnsw.ef_search = 1").format(sql.Identifier(wired.db("pod1").dbname)))
     drift = {(c.kind.value, c.name, c.action.value) for c in make_plan(wired.path)[0].changes}
-    assert drift == {("role_setting", "vtopo_fdw_pod1:hnsw.ef_search", "update")}, drift
+    assert drift == {("role_setting", f"{reader_role_of(wired, 'pod1')}:hnsw.ef_search", "update")}, drift
     with login_as_reader(wired, "pod2") as conn:
         assert conn.execute("select count(*) from vtopo.clips").fetchone() == (0,)
         denied(conn, "select * from vecs.clips")

@@ -22,6 +22,7 @@ import pytest
 from psycopg import sql
 
 from harness import run_vtopo
+from vtopo.spec.names import owned_reader_role_name
 from integration.helpers import assert_no_secret, execute, rows
 
 # A quote, a semicolon, a percent sign, a backslash, spaces and SQL comment characters.
@@ -135,10 +136,11 @@ def test_no_command_ever_shows_a_password(secret_topo, tmp_path):
 
     # A wrong FDW password on pod1's side: searches through the primary fail with the server's
     # reason (which names the role, never the password).
-    execute(topo.db("pod1"), sql.SQL("alter role vtopo_fdw_pod1 password {}").format(sql.Literal(WRONG_PASSWORD)))
+    reader = owned_reader_role_name("pod1", topo.db("pod1").dbname)
+    execute(topo.db("pod1"), sql.SQL("alter role {} password {}").format(sql.Identifier(reader), sql.Literal(WRONG_PASSWORD)))
     failed = t.run("query", "articles", "--vector", json.dumps([1] * 8), "--via", "primary", expect=1).stderr
     assert "the primary could not reach database 'pod1' through postgres_fdw" in failed
-    assert 'password authentication failed for user "vtopo_fdw_pod1"' in failed
+    assert f'password authentication failed for user "{reader}"' in failed
     t.run("check", expect=1)
     # The rotation to a new FDW password is refused by the primary, whose error quotes the
     # whole statement, user-mapping options and all.

@@ -21,6 +21,7 @@ from harness import PgDatabase, PgDatabases, run_vtopo, write_topology
 
 from vtopo.operations import apply_topology, make_plan
 from vtopo.plan.document import plan_document
+from vtopo.spec.names import owned_reader_role_name
 
 # Grantee roles of the test topologies (cluster-wide: the harness drops them after each test).
 READER = "itest_reader"
@@ -99,6 +100,11 @@ class Topo:
 
     def db(self, key: str) -> PgDatabase:
         return {"app": self.dbs.primary, "pod1": self.dbs.secondary1, "pod2": self.dbs.secondary2}[key]
+
+    def reader(self, key: str) -> str:
+        """The default name of a secondary's reader role (roles are cluster-wide: it carries a
+        hash of the database's name)."""
+        return owned_reader_role_name(key, self.db(key).dbname)
 
     @property
     def collections(self) -> dict[str, Any]:
@@ -267,11 +273,12 @@ def role_exists(db: PgDatabase, role: str) -> bool:
 
 
 def role_settings(db: PgDatabase, role: str) -> dict[str, str]:
-    """ALTER ROLE ... SET values (all databases) of a role."""
+    """ALTER ROLE ... IN DATABASE ... SET values of a role for this database."""
     config = scalar(
         db,
-        "select coalesce(s.setconfig, '{}') from pg_roles r left join pg_db_role_setting s"
-        " on s.setrole = r.oid and s.setdatabase = 0 where r.rolname = %s",
+        "select coalesce(s.setconfig, '{}') from pg_roles r left join (pg_db_role_setting s"
+        " join pg_database d on d.oid = s.setdatabase and d.datname = current_database())"
+        " on s.setrole = r.oid where r.rolname = %s",
         (role,),
     )
     return dict(item.split("=", 1) for item in config or [])
@@ -356,12 +363,16 @@ select 'user mapping', srvname || ':' || usename, umoptions::text from pg_user_m
 union all
 select 'role', r.rolname, concat_ws(' ', r.rolcanlogin, r.rolpassword, s.setconfig::text, shobj_description(r.oid, 'pg_authid'))
 from pg_authid r left join pg_db_role_setting s on s.setrole = r.oid and s.setdatabase = 0
+union all
+select 'role setting', r.rolname || ' in ' || d.datname, s.setconfig::text
+from pg_db_role_setting s join pg_authid r on r.oid = s.setrole
+join pg_database d on d.oid = s.setdatabase and d.datname = current_database()
 """
 
 
 def snapshot(db: PgDatabase) -> set[tuple[str, str, str]]:
     """Relations (with options, ACLs, comments), view definitions, schemas, extensions,
-    servers, user mappings and roles (with passwords and settings) of a database."""
+    servers, user mappings and roles (with passwords, settings for every database and for this one) of a database."""
     return set(rows(db, _SNAPSHOT))
 
 

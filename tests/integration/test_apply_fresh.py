@@ -41,8 +41,9 @@ def assert_vector_index(db, table: str, *, method: str, opclass: str, options: l
 
 
 def test_apply_creates_everything_and_the_next_plan_is_empty(topo):
+    reader1, reader2 = topo.reader("pod1"), topo.reader("pod2")
     document = topo.plan_document()
-    assert hazards_of(document, "role", "vtopo_fdw_pod1") == {"touches_secret"}
+    assert hazards_of(document, "role", reader1) == {"touches_secret"}
     assert hazards_of(document, "user_mapping", "vtopo_pod1:public") == {"touches_secret"}
     assert hazards_of(document, "role", READER) == set()  # NOLOGIN, no password
 
@@ -59,19 +60,19 @@ def test_apply_creates_everything_and_the_next_plan_is_empty(topo):
     assert "vecs.vtopo_md_articles_lang" in index_names(pod1, "vecs.articles")
     assert relkind(pod1, "vtopo.articles") == "v"
     # ... and the reader role: login, search settings, SELECT on the exposure view only.
-    assert rows(pod1, "select rolcanlogin from pg_roles where rolname = 'vtopo_fdw_pod1'") == [(True,)]
-    assert role_settings(pod1, "vtopo_fdw_pod1") == {
+    assert rows(pod1, "select rolcanlogin from pg_roles where rolname = %s", (reader1,)) == [(True,)]
+    assert role_settings(pod1, reader1) == {
         "hnsw.ef_search": "60",
         "hnsw.iterative_scan": "strict_order",
         "cursor_tuple_fraction": "1",
     }
-    assert can_select(pod1, "vtopo_fdw_pod1", "vtopo.articles")
-    assert not can_select(pod1, "vtopo_fdw_pod1", "vecs.articles")
+    assert can_select(pod1, reader1, "vtopo.articles")
+    assert not can_select(pod1, reader1, "vecs.articles")
 
     # pod2: IVFFlat with the l2 opclass, probes for the reader role.
     assert relkind(pod2, "vecs.clips") == "r" and vector_dimension(pod2, "clips") == 4
     assert_vector_index(pod2, "clips", method="ivfflat", opclass="vector_l2_ops", options=["lists=4"], name_part="ivfflat_nl4")
-    assert role_settings(pod2, "vtopo_fdw_pod2")["ivfflat.probes"] == "2"
+    assert role_settings(pod2, reader2)["ivfflat.probes"] == "2"
 
     # primary: its own collection (HNSW defaults, inner product), the FDW wiring and the exposed views.
     assert_vector_index(app, "faces", method="hnsw", opclass="vector_ip_ops",
@@ -84,7 +85,7 @@ def test_apply_creates_everything_and_the_next_plan_is_empty(topo):
             "extensions": "vector", "host": db.peer_host, "port": str(db.peer_port), "dbname": db.dbname, "fetch_size": "1000",
         }
         mapping = user_mapping_options(app, f"vtopo_{key}")
-        assert mapping is not None and mapping["user"] == f"vtopo_fdw_{key}" and mapping["password"] == topo.env[f"IT_{key.upper()}_FDW_PASSWORD"]
+        assert mapping is not None and mapping["user"] == topo.reader(key) and mapping["password"] == topo.env[f"IT_{key.upper()}_FDW_PASSWORD"]
     assert foreign_table_server(app, "vtopo.articles") == "vtopo_pod1"
     assert foreign_table_server(app, "vtopo.clips") == "vtopo_pod2"
     for view in ("public.articles", "public.clips", "public.faces"):

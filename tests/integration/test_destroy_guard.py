@@ -28,6 +28,8 @@ def test_removing_a_collection_with_rows_needs_allow_destroy(applied):
     assert schema_usage(app, OUTSIDER, "vtopo")
     insert_vectors(pod2, "clips", [(f"c{i}", [i, 0, 0, 1], {}) for i in range(3)])
 
+    reader = applied.reader("pod2")
+    assert role_exists(pod2, reader)
     del applied.collections["clips"]
     applied.write()
     before = snapshots(applied.dbs)
@@ -39,7 +41,7 @@ def test_removing_a_collection_with_rows_needs_allow_destroy(applied):
 
     applied.apply_auto("--allow-destroy")
     assert relkind(pod2, "vecs.clips") is None and relkind(pod2, "vtopo.clips") is None
-    assert not role_exists(pod2, "vtopo_fdw_pod2")  # nothing of pod2 is exposed any more
+    assert not role_exists(pod2, reader)  # nothing of pod2 is exposed any more
     assert relkind(app, "public.clips") is None and relkind(app, "vtopo.clips") is None
     assert server_options(app, "vtopo_pod2") is None and user_mapping_options(app, "vtopo_pod2") is None
     assert not schema_usage(app, OUTSIDER, "vtopo")

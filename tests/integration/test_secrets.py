@@ -72,13 +72,13 @@ def test_secrets_never_appear_in_plans_apply_output_or_errors(secret_topo, tmp_p
     # the primary fail, and so does apply's closing check of a new collection (no DDL step
     # reaches the secondary through the FDW: foreign-table statistics are pinned, not ANALYZEd).
     execute(topo.db("pod1"), "set password_encryption = 'md5'",
-            sql.SQL("alter role vtopo_fdw_pod1 password {}").format(sql.Literal(HIDDEN_BAD_PASSWORD)))
+            sql.SQL("alter role {} password {}").format(sql.Identifier(topo.reader("pod1")), sql.Literal(HIDDEN_BAD_PASSWORD)))
     with pytest.raises(psycopg.Error, match="password authentication failed"):
         query_through_primary(topo)
     topo.collections["notes"] = {"database": "pod1", "dimension": 4, "expose": {"view": "public.notes"}}
     topo.write()
     failed = keep(topo.apply_auto(expect=1))
-    assert "password authentication failed" in failed.stdout and "vtopo_fdw_pod1" in failed.stdout, failed.stdout
+    assert "password authentication failed" in failed.stdout and topo.reader("pod1") in failed.stdout, failed.stdout
     assert "the topology is applied, but some checks failed" in failed.stderr, failed.stderr
 
     assert len(outputs) >= 17
@@ -88,14 +88,15 @@ def test_secrets_never_appear_in_plans_apply_output_or_errors(secret_topo, tmp_p
 def test_a_changed_fdw_password_is_rotated_on_the_role_and_the_user_mapping(secret_topo):
     topo = secret_topo
     topo.setup_apply()
+    reader = topo.reader("pod1")
 
     topo.setenv("IT_POD1_FDW_PASSWORD", ROTATED_PASSWORD)
     shown = topo.plan("--detailed-exitcode", expect=2)
-    assert "~ role vtopo_fdw_pod1" in shown.stdout and "~ user_mapping vtopo_pod1:public" in shown.stdout, shown.stdout
+    assert f"~ role {reader}" in shown.stdout and "~ user_mapping vtopo_pod1:public" in shown.stdout, shown.stdout
     assert "password changed (sensitive)" in shown.stdout
     document = topo.plan_document()
-    assert changes_of(document) == {("pod1", "role", "vtopo_fdw_pod1", "update"), ("app", "user_mapping", "vtopo_pod1:public", "update")}
-    assert hazards_of(document, "role", "vtopo_fdw_pod1") == {"touches_secret"}
+    assert changes_of(document) == {("pod1", "role", reader, "update"), ("app", "user_mapping", "vtopo_pod1:public", "update")}
+    assert hazards_of(document, "role", reader) == {"touches_secret"}
     assert hazards_of(document, "user_mapping", "vtopo_pod1:public") == {"touches_secret"}
 
     applied = topo.apply_auto()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_dev_up_env_status_down(server_tmp_path):
             assert row == ("postgres", ports[name], str(data_dirs[name].resolve()))
 
     status = _vtopo("dev", "status", "-f", "topo.yaml", cwd=server_tmp_path)
-    assert status.stderr.count("running") == 3
+    assert status.stdout.count("running") == 3  # the table is the command's output
     postmasters = {name: {p.pid for p in _processes_under(d)} for name, d in data_dirs.items()}
     assert all(postmasters.values())
 
@@ -98,7 +99,7 @@ def test_dev_up_env_status_down(server_tmp_path):
     for data_dir in data_dirs.values():
         assert _processes_under(data_dir) == []
         assert (data_dir / "PG_VERSION").exists()  # down keeps the data
-    assert _vtopo("dev", "status", "-f", "topo.yaml", cwd=server_tmp_path).stderr.count("stopped") == 3
+    assert _vtopo("dev", "status", "-f", "topo.yaml", cwd=server_tmp_path).stdout.count("stopped") == 3
 
     # Stopped servers come back on their recorded ports with the same credentials.
     restarted = _vtopo("dev", "up", "-f", "topo.yaml", cwd=server_tmp_path)
@@ -127,3 +128,38 @@ def test_dev_status_and_down_without_servers(tmp_path):
     write_topology(tmp_path / "topo.yaml", TOPOLOGY)
     assert "no local servers" in _vtopo("dev", "status", "-f", "topo.yaml", cwd=tmp_path).stderr
     assert "no local servers" in _vtopo("dev", "down", "-f", "topo.yaml", cwd=tmp_path).stderr
+
+
+ENVIRONMENTS = {
+    "version": 1,
+    "databases": {
+        "hub": {"primary": True, "dsn": "${env:DEVE_HUB_DSN}"},
+        "side": {"dsn": "${env:DEVE_SIDE_DSN}"},
+    },
+    "environments": {"small": {"databases": {"side": None}}},  # the small environment has the hub only
+}
+
+
+def test_dev_up_takes_ports_and_status_down_take_an_environment(server_tmp_path):
+    from vtopo.local.embedded import free_port
+
+    write_topology(server_tmp_path / "topo.yaml", ENVIRONMENTS)
+    chosen = free_port()
+    try:
+        up = _vtopo("dev", "up", "-f", "topo.yaml", "--port", f"hub={chosen}", cwd=server_tmp_path)
+        assert re.search(rf"hub\s+{chosen}\s", up.stderr), up.stderr
+        exports = _exports(_vtopo("dev", "env", "-f", "topo.yaml", cwd=server_tmp_path).stdout)
+        with psycopg.connect(exports["DEVE_HUB_DSN"], connect_timeout=10) as conn:
+            assert conn.execute("select inet_server_port()").fetchone()[0] == chosen
+
+        small = _vtopo("dev", "status", "-f", "topo.yaml", "--env", "small", cwd=server_tmp_path).stdout
+        assert "hub" in small and "side" not in small, small
+        _vtopo("dev", "down", "-f", "topo.yaml", "--env", "small", cwd=server_tmp_path)
+        after = _vtopo("dev", "status", "-f", "topo.yaml", cwd=server_tmp_path).stdout
+        rows = {line.split()[0]: line.split()[-1] for line in after.splitlines()[1:] if line.strip()}
+        assert rows == {"hub": "stopped", "side": "running"}, after
+
+        bad = run_vtopo("dev", "up", "-f", "topo.yaml", "--port", "nowhere=5432", cwd=server_tmp_path)
+        assert bad.returncode == 1 and "not a database of the topology" in bad.stderr, bad.stderr
+    finally:
+        run_vtopo("dev", "down", "-f", "topo.yaml", "--purge", cwd=server_tmp_path)

@@ -19,6 +19,8 @@ from pathlib import Path
 import yaml
 from harness import run_vtopo
 
+from vtopo.spec.names import owned_reader_role_name
+
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
 PASSWORDS = {"DOCS_POD_FDW_PASSWORD": "docs-fdw-secret-1", "MEDIA_POD_FDW_PASSWORD": "media-fdw-secret-2"}
@@ -39,9 +41,13 @@ def _normalised(text: str, pg_dbs) -> str:
     document = json.loads(text)
     document["created_at"] = "<created_at>"
     document.pop("vtopo_version", None)
-    # The primary's live state holds foreign servers that name the secondaries' ports.
-    document["databases"]["app"]["fingerprint"] = "<primary fingerprint>"
+    # The primary's live state holds foreign servers that name the secondaries' ports; the
+    # secondaries' hold reader roles named after their (per-run) database names.
+    for database in document["databases"]:
+        document["databases"][database]["fingerprint"] = f"<{database} fingerprint>"
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    for key, db in (("docs_pod", pg_dbs.secondary1), ("media_pod", pg_dbs.secondary2)):
+        text = text.replace(owned_reader_role_name(key, db.dbname), f"vtopo_fdw_{key}_<HASH>")
     for label, db in (("PRIMARY", pg_dbs.primary), ("DOCS_POD", pg_dbs.secondary1), ("MEDIA_POD", pg_dbs.secondary2)):
         for value, name in ((db.dbname, "DBNAME"), (str(db.peer_port), "PORT"), (str(db.port), "PORT")):
             text = re.sub(rf"(?<![0-9A-Za-z_]){re.escape(value)}(?![0-9A-Za-z_])", f"<{label}_{name}>", text)

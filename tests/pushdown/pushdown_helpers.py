@@ -25,7 +25,7 @@ from harness import PgDatabase, PgDatabases, run_vtopo, topology_for, write_topo
 from psycopg import sql
 
 from vtopo.catalog.names import OPERATOR
-from vtopo.spec.names import reader_role_name, server_name
+from vtopo.spec.names import owned_reader_role_name, server_name
 from vtopo.check.probe import run_checks
 from vtopo.check.verdict import CheckResult
 from vtopo.operations import apply_topology, read_state
@@ -76,7 +76,8 @@ class Wired:
         """(role, password) of the login role the primary's foreign server uses on `database`."""
         fdw = self.data["databases"][database]["fdw"]
         password = self.env[ENV_REFERENCE.match(fdw["password"]).group(1)]
-        return fdw.get("user", reader_role_name(database)), password
+        default = owned_reader_role_name(database, fdw.get("dbname", self.databases[database].dbname))
+        return fdw.get("user", default), password
 
     def server(self, database: str) -> str:
         return server_name(database)
@@ -254,19 +255,23 @@ def view_of(wired: Wired, collection: str) -> tuple[str, str]:
 
 
 def role_settings(db: PgDatabase, role: str) -> dict[str, str]:
-    """The settings ALTER ROLE ... SET gave `role` (pg_roles.rolconfig)."""
+    """The settings ALTER ROLE ... IN DATABASE ... SET gave `role` in `db` (pg_db_role_setting)."""
     with db.connect() as conn:
-        (config,) = conn.execute("SELECT rolconfig FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-    return dict(item.split("=", 1) for item in config or [])
+        row = conn.execute(
+            "SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole"
+            " JOIN pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()"
+            " WHERE r.rolname = %s", (role,)).fetchone()
+    return dict(item.split("=", 1) for item in (row[0] if row else []))
 
 
 def set_role_setting(db: PgDatabase, role: str, setting: str, value: str | None) -> None:
-    """ALTER ROLE ... SET (RESET for None) on a database's server; new sessions of the role see it."""
+    """ALTER ROLE ... IN DATABASE ... SET (RESET for None) for `db`; new sessions of the role there see it."""
+    target = sql.SQL("ALTER ROLE {} IN DATABASE {}").format(sql.Identifier(role), sql.Identifier(db.dbname))
     with db.connect() as conn:
         if value is None:
-            conn.execute(sql.SQL("ALTER ROLE {} RESET {}").format(sql.Identifier(role), sql.SQL(setting)))
+            conn.execute(sql.SQL("{} RESET {}").format(target, sql.SQL(setting)))
         else:
-            conn.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(sql.Identifier(role), sql.SQL(setting), sql.Literal(value)))
+            conn.execute(sql.SQL("{} SET {} = {}").format(target, sql.SQL(setting), sql.Literal(value)))
 
 
 def ids(conn: psycopg.Connection, query: sql.Composable) -> list[str]:

@@ -127,8 +127,10 @@ def test_results_through_the_primary_equal_direct_results(matrix, name):
     op = operator(spec["measure"])
     role, _ = matrix.reader(spec["database"])
     settings = role_settings(matrix.db_of(name), role)
-    # No search: block, but a filterable field: iterative scans for both methods on both pods.
-    assert settings == {"hnsw.iterative_scan": "strict_order", "ivfflat.iterative_scan": "relaxed_order", "cursor_tuple_fraction": "1"}
+    # No search: block, but a filterable field: iterative scans for both methods on both pods,
+    # and Vecs's 10 probes for the IVFFlat collections.
+    assert settings == {"hnsw.iterative_scan": "strict_order", "ivfflat.iterative_scan": "relaxed_order",
+                        "ivfflat.probes": "10", "cursor_tuple_fraction": "1"}
     with matrix.primary.connect() as primary:
         for vector in query_vectors(seed=11, count=10, dimension=DIMENSION):
             through = ids(primary, search_sql(view_of(matrix, name), op, vector))

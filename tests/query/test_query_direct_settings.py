@@ -21,7 +21,6 @@ from vtopo.query.search_settings import direct_settings
 from vtopo.query.statements import search_statement, settings_statement
 from vtopo.query.target import route
 from vtopo.spec.loader import load_topology
-from vtopo.spec.resolve import reader_role
 
 PREFIX = "QS"
 COLLECTIONS = {
@@ -59,10 +58,15 @@ def test_direct_sets_exactly_what_the_reader_role_has(applied, topo):
     target = route(topology, "items")
     assert target.settings == reader_settings(topology, "pod1")
     assert target.settings["hnsw.iterative_scan"] == "strict_order"  # the implicit default
-    with applied.dbs.secondary1.connect() as conn:
+    with applied.dbs.primary.connect() as conn:  # the role the primary logs in as on pod1
+        (options,) = conn.execute(
+            "SELECT umoptions FROM pg_user_mappings WHERE srvname = 'vtopo_pod1' AND usename = 'public'").fetchone()
+    role = dict(item.split("=", 1) for item in options)["user"]
+    with applied.dbs.secondary1.connect() as conn:  # its settings in pod1's database
         (config,) = conn.execute(
             "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
-            "WHERE r.rolname = %s AND s.setdatabase = 0", (reader_role(topology, "pod1"),)).fetchone()
+            "JOIN pg_database d ON d.oid = s.setdatabase AND d.datname = current_database() "
+            "WHERE r.rolname = %s", (role,)).fetchone()
     live = dict(item.split("=", 1) for item in config)
     applied_direct = direct_settings(target.settings, probes=None, ef_search=None)
     assert {name: applied_direct[name] for name in live} == live

@@ -26,9 +26,14 @@ HNSW_PARAMS = {"m": 16, "ef_construction": 64}
 
 extension = kinds.extension.new(REEF, "vector")
 schema = kinds.schema.new(REEF, "vecs")
-reader_role = kinds.role.new(REEF, READER, login=True, purpose="reader", password=Sensitive(READER_PASSWORD))
+reader_role = kinds.role.new(
+    REEF, READER, login=True, purpose="reader", password=Sensitive(READER_PASSWORD),
+    owner={"topology": "tides", "database_name": "reefdb", "default_name": False},
+)
 grantee_role = kinds.role.new(CORE, "marine_app", login=None, purpose="grantee")
-role_setting = kinds.role_setting.new(REEF, READER, "hnsw.ef_search", "80")
+role_setting = kinds.role_setting.new(REEF, READER, "hnsw.ef_search", "80", database_name="reefdb")
+# set for every database by an earlier vtopo: reset on adoption
+global_role_setting = kinds.role_setting.new(REEF, READER, "hnsw.ef_search", "40", database_name="reefdb", scope="global")
 collection = kinds.collection.new(REEF, "corals", dimension=384, vector_type="halfvec")
 hnsw_index = kinds.vector_index.new(
     REEF, "corals", method="hnsw", opclass="halfvec_cosine_ops", params=HNSW_PARAMS,

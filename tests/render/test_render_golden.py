@@ -69,6 +69,7 @@ CASES: list[Case] = [
     *object_cases("grantee", r.grantee_role, "create", "delete"),
     *object_cases("ef_search", r.role_setting, "create", "delete"),
     Case("role_setting-ef_search-update", sql_of(r.role_setting.with_spec(value="120"), "update", old=r.role_setting), "role_setting/update"),
+    Case("role_setting-ef_search-delete-global", sql_of(r.global_role_setting, "delete"), "role_setting/delete"),
     *object_cases("halfvec", r.collection, "create", "delete"),
     *object_cases("hnsw", r.hnsw_index, "create", "delete"),
     *object_cases("ivfflat", r.ivfflat_index, "create", "delete"),

@@ -185,7 +185,7 @@ def test_keyword_accepts_its_vocabulary(value):
 
 @pytest.mark.parametrize(
     "value",
-    ["hnsw; drop table x", "HNSW", "hnsw ", "vector_cosine_ops--", "DELETE", "work_mem", "hnsw.ef_search = 1; --", "ivfflat.Probes", ""],
+    ["hnsw; drop table x", "HNSW", "hnsw ", "vector_cosine_ops--", "DELETE", "search_path", "hnsw.ef_search = 1; --", "ivfflat.Probes", ""],
 )
 def test_keyword_rejects_everything_else(value):
     with pytest.raises(UnquotedValue, match="not an allowed SQL keyword"):
@@ -194,7 +194,7 @@ def test_keyword_rejects_everything_else(value):
 
 def test_a_role_setting_outside_the_vocabulary_cannot_be_rendered():
     with pytest.raises(UnquotedValue):
-        render_sql(kinds.role_setting.new(r.REEF, r.READER, "work_mem", "1GB"), "create")
+        render_sql(kinds.role_setting.new(r.REEF, r.READER, "search_path", "public"), "create")
 
 
 @pytest.mark.parametrize(

@@ -64,4 +64,4 @@ def test_status_text_and_json():
     assert document["databases"]["app"]["status"] == "failed"
     assert document["databases"]["pod"]["status"] == "running"
     assert document["databases"]["new"] is None
-    assert [s.value for s in ApplyStatus] == ["not started", "running", "applied", "partial", "failed"]
+    assert [s.value for s in ApplyStatus] == ["not started", "running", "applied", "partial", "failed", "interrupted"]

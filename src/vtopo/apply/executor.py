@@ -4,7 +4,9 @@ Per database: its DDL in one transaction (all or nothing), then concurrent
 index builds (each checked for indisvalid; an invalid index is dropped) and
 ANALYZE. Secondaries run in parallel; the primary's creates only start once
 every secondary succeeded. A journal (vtopo.apply.journal) records each
-database's state before and after each of its phases.
+database's state before and after each of its phases. An interrupt (apply.interrupt)
+cancels the statements in flight, starts nothing new and records where each database
+stopped.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from vtopo.render.statements import render_query
 from vtopo.render.steps import render_step
 from vtopo.spec.secrets import Sensitive
 
+from .build_progress import BuildWatcher
+from .interrupt import Interrupts, NeverInterrupted
 from .journal import FailureState, failure_state
 from .session import LockedSessions, Timeouts, run
 
@@ -39,6 +43,7 @@ FAILURE_HINTS = {
 class Progress(Protocol):
     def step_started(self, step: Step, statement: Statement) -> None: ...
     def database_done(self, database: str, phase: Phase, count: int) -> None: ...
+    # Optional: index_progress(step, report: BuildReport), a concurrent build's phase and percent.
 
 
 class _NoProgress:
@@ -73,7 +78,9 @@ class DatabaseOutcome:
     # index build, ANALYZE): its DDL stays applied.
     rolled_back: bool = True
     planned: int = 0  # steps the plan has for this database
-    # not started | running | applied | partial (stopped because another database failed) | failed
+    interrupted: bool = False  # a signal stopped it at failed_step (error says which signal)
+    cleanup: str = ""  # what was done about the statement a signal stopped (an unfinished index dropped)
+    # not started | running | applied | partial (stopped because another database failed) | failed | interrupted
     status: str = "not started"
 
 
@@ -83,7 +90,7 @@ class ApplyResult:
 
     @property
     def failed(self) -> list[DatabaseOutcome]:
-        return [o for o in self.outcomes.values() if o.error]
+        return [o for o in self.outcomes.values() if o.error and not o.interrupted]
 
 
 class ApplyError(VtopoError):
@@ -93,6 +100,16 @@ class ApplyError(VtopoError):
         super().__init__(message, hint=hint)
         self.result = result
         self.journal_problems: list[Diagnostic] = []  # set by vtopo.operations.apply: the journal could not be written
+
+
+class ApplyInterrupted(ApplyError):
+    """SIGINT / SIGTERM stopped the apply; exit 130 as a shell reports Ctrl-C."""
+
+    exit_code = 130
+
+
+class _Stop(Exception):
+    """Raised between statements once an interrupt was received (rolls back an open transaction)."""
 
 
 def with_secrets(plan: Plan, desired: Catalog) -> Plan:
@@ -131,12 +148,15 @@ def _check_rendering(steps: list[Step]) -> None:
             )
 
 
-def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], timeouts: Timeouts, progress: Progress) -> DatabaseOutcome:
+def _run_database(
+    conn: psycopg.Connection, database: str, steps: list[Step], timeouts: Timeouts, progress: Progress,
+    stop: Interrupts | NeverInterrupted, watch: BuildWatcher | None = None,
+) -> DatabaseOutcome:
     outcome = DatabaseOutcome(database)
     rendered = [(step, render_step(step, reveal=True)) for step in steps]
     secrets = _secrets_of(steps)
     current = "(none)"
-    building = False  # the failing statement was a concurrent index build
+    building: str | None = None  # the index a running concurrent build makes
     committed = False
     try:
         transactional = [(s, st) for s, sts in rendered for st in sts if st.transactional]
@@ -145,30 +165,58 @@ def _run_database(conn: psycopg.Connection, database: str, steps: list[Step], ti
                 timeouts.apply(conn, local=True)
                 for step, statement in transactional:
                     current = _label(step)
+                    if stop.requested:
+                        raise _Stop
                     progress.step_started(step, statement)
                     conn.execute(statement.sql.encode())
             outcome.applied.extend(dict.fromkeys(_label(s) for s, _ in transactional))
         committed = True
         for step, statements in rendered:
             for statement in (st for st in statements if not st.transactional):
-                current, building = _label(step), statement.role is StatementRole.index
+                current = _label(step)
+                if stop.requested:
+                    raise _Stop
+                is_index = statement.role is StatementRole.index
+                building = statement.index_name if is_index else None
                 progress.step_started(step, statement)
-                timeouts.apply(conn, local=False, index=statement.role is StatementRole.index)
-                conn.execute(statement.sql.encode())
-                if statement.role is StatementRole.index and statement.index_name:
-                    building = False
+                timeouts.apply(conn, local=False, index=is_index)
+                if is_index and watch is not None:
+                    with watch.build(conn, lambda report, step=step: progress.index_progress(step, report)):
+                        conn.execute(statement.sql.encode())
+                else:
+                    conn.execute(statement.sql.encode())
+                if is_index and statement.index_name:
+                    building = None
                     _check_index(conn, database, statement.index_name)
             if any(not st.transactional for st in statements):
                 outcome.applied.append(_label(step))
         progress.database_done(database, steps[0].phase, len(steps))
-    except (psycopg.Error, PlanError) as error:
+    except (psycopg.Error, PlanError, _Stop) as error:
         outcome.failed_step = current
         outcome.rolled_back = not committed
+        if stop.requested:
+            outcome.interrupted = True
+            outcome.error = f"interrupted by {stop.name}"
+            if building:
+                outcome.cleanup = _drop_unfinished(conn, building)
+            return outcome
         text = error.message if isinstance(error, PlanError) else server_message(error)
         if building:
             text += " (an interrupted concurrent build leaves an invalid index: the next apply drops and rebuilds it)"
         outcome.error = scrub(text, *secrets)
     return outcome
+
+
+def _drop_unfinished(conn: psycopg.Connection, index_name: str) -> str:
+    """Roll back a cancelled concurrent build: drop the invalid index it left (else the next plan does)."""
+    try:
+        DROP_BOUND.apply(conn, local=False)  # the user is waiting to get the prompt back
+        rows = run(conn, "index_valid", {"name": index_name})
+        if rows and not rows[0]["valid"]:
+            conn.execute(render_query("apply/drop_invalid_index.sql.j2", name=index_name).encode())
+        return f"the unfinished index {index_name} was dropped" if rows and not rows[0]["valid"] else ""
+    except psycopg.Error:
+        return f"the unfinished index {index_name} is left invalid: the next apply drops and rebuilds it"
 
 
 def _check_index(conn: psycopg.Connection, database: str, index_name: str) -> None:
@@ -179,10 +227,11 @@ def _check_index(conn: psycopg.Connection, database: str, index_name: str) -> No
 
 
 PHASES = (Phase.primary_drops, Phase.secondaries, Phase.primary)
+DROP_BOUND = Timeouts(lock_timeout="10s", statement_timeout="10s")
 
 
 def _record(journal: Journal, outcome: DatabaseOutcome, *, finished: bool = False) -> None:
-    failed = outcome.status == "failed"
+    failed = outcome.status in ("failed", "interrupted")
     journal.record(
         outcome.database,
         outcome.status,
@@ -203,10 +252,12 @@ def apply_steps(
     progress: Progress | None = None,
     parallel: bool = True,
     journal: Journal | None = None,
+    interrupts: Interrupts | None = None,
 ) -> ApplyResult:
-    """Run the plan's steps; stop before the next phase when a database failed."""
+    """Run the plan's steps; stop before the next phase when a database failed or a signal came."""
     progress = progress or _NoProgress()
     journal = journal or _NoJournal()
+    stop = interrupts or NeverInterrupted()
     _check_rendering(plan.steps)
     result = ApplyResult({db: DatabaseOutcome(db) for db in plan.databases})
     planned = Counter(step.database for step in plan.steps)
@@ -216,7 +267,9 @@ def apply_steps(
         _record(journal, result.outcomes[database])
     try:
         for phase in PHASES:
-            _run_phase(plan, phase, sessions, result, timeouts, progress, parallel, journal, last_phase)
+            _run_phase(plan, phase, sessions, result, timeouts, progress, parallel, journal, last_phase, stop)
+        if stop.requested:  # it came after the last statement: everything is done, say so anyway
+            raise _interrupted(result, stop)
     finally:
         # Whatever stopped the apply: databases it never reached (or left between phases) say so.
         for outcome in result.outcomes.values():
@@ -236,6 +289,7 @@ def _run_phase(
     parallel: bool,
     journal: Journal,
     last_phase: dict[str, Phase],
+    stop: Interrupts | NeverInterrupted,
 ) -> None:
     by_database: dict[str, list[Step]] = {}
     for step in plan.steps:
@@ -243,6 +297,8 @@ def _run_phase(
             by_database.setdefault(step.database, []).append(step)
     if not by_database:
         return
+    if stop.requested:
+        raise _interrupted(result, stop)
     for database in by_database:
         result.outcomes[database].status = "running"
         _record(journal, result.outcomes[database])
@@ -253,7 +309,9 @@ def _run_phase(
         except DatabaseError as error:  # its session died in an earlier phase
             message = error.message.removeprefix(f"database {database!r}: ")
             return DatabaseOutcome(database, failed_step=_label(by_database[database][0]), error=message)
-        return _run_database(conn, database, by_database[database], timeouts, progress)
+        # Index progress only for displays that show it (older Progress implementations lack it).
+        watch = BuildWatcher(database, sessions.dsns[database]) if hasattr(progress, "index_progress") else None
+        return _run_database(conn, database, by_database[database], timeouts, progress, stop, watch)
 
     if parallel and len(by_database) > 1:
         with ThreadPoolExecutor(max_workers=len(by_database)) as pool:
@@ -264,11 +322,16 @@ def _run_phase(
         merged = result.outcomes[outcome.database]
         merged.applied.extend(outcome.applied)
         merged.failed_step, merged.error, merged.rolled_back = outcome.failed_step, outcome.error, outcome.rolled_back
-        if outcome.error:
+        merged.interrupted, merged.cleanup = outcome.interrupted, outcome.cleanup
+        if outcome.interrupted:
+            merged.status = "interrupted"
+        elif outcome.error:
             merged.status = "failed"
         elif last_phase[outcome.database] is phase:
             merged.status = "applied"
         _record(journal, merged, finished=merged.status != "running")
+    if stop.requested:
+        raise _interrupted(result, stop)
     if result.failed:
         failed = result.failed[0]
         raise ApplyError(
@@ -277,3 +340,14 @@ def _run_phase(
             hint=FAILURE_HINTS[failure_state(rolled_back=failed.rolled_back, steps_done=len(failed.applied))]
             + "; fix the cause and run vtopo apply again",
         )
+
+
+def _interrupted(result: ApplyResult, stop: Interrupts | NeverInterrupted) -> ApplyInterrupted:
+    stopped = [o for o in result.outcomes.values() if o.interrupted]
+    where = "; ".join(f"database {o.database!r} at {o.failed_step}" for o in stopped)
+    return ApplyInterrupted(
+        f"interrupted by {stop.name}{': stopped ' + where if where else ' after the last step'}",
+        result,
+        hint="each database is as the lines above say (a stopped transaction was rolled back); "
+        "run vtopo apply again to finish the work",
+    )

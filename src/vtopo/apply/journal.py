@@ -36,7 +36,7 @@ KEEP_PER_DATABASE = 50  # older entries are pruned when an apply starts
 
 
 class ApplyStatus(StrEnum):
-    """Where an apply got in one database: not started → running → applied | partial | failed.
+    """Where an apply got in one database: not started → running → applied | partial | failed | interrupted.
 
     The values are what the journal stores and `vtopo status --format json` shows."""
 
@@ -45,6 +45,7 @@ class ApplyStatus(StrEnum):
     applied = "applied"
     partial = "partial"  # the apply stopped (another database failed) after some of its steps
     failed = "failed"
+    interrupted = "interrupted"  # SIGINT / SIGTERM: failed_step is where it stopped
 
 
 class FailureState(StrEnum):

@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from vtopo.errors import DatabaseError, PlanError
+from vtopo.errors import DatabaseError, DatabaseUnreachable, PlanError
 from vtopo.db.connection import connect
 from vtopo.db.queries import fetch_all
 from vtopo.spec.secrets import Sensitive
@@ -55,19 +55,31 @@ class LockedSessions:
 
     Locks are taken in a fixed order (database name) so two applies cannot
     deadlock; a busy lock is retried until `lock_wait` seconds, then the
-    holder is named in the error.
+    holder is named in the error. With tolerate_unreachable, a database that cannot be
+    connected to is left out and named in `unreachable` (the caller decides whether to go on).
     """
 
-    def __init__(self, dsns: dict[str, Sensitive], *, lock_wait: float = 60.0, topology_name: str | None = None) -> None:
+    def __init__(
+        self, dsns: dict[str, Sensitive], *, lock_wait: float = 60.0, topology_name: str | None = None,
+        tolerate_unreachable: bool = False,
+    ) -> None:
         self.dsns = dsns
         self.lock_wait = lock_wait
+        self.tolerate_unreachable = tolerate_unreachable
+        self.unreachable: dict[str, DatabaseUnreachable] = {}
         self.application_name = f"vtopo apply {topology_name or ''} ({process_label()})".replace("  ", " ")
         self.connections: dict[str, psycopg.Connection] = {}
 
     def __enter__(self) -> LockedSessions:
         try:
             for database in sorted(self.dsns):
-                conn = connect(database, self.dsns[database])
+                try:
+                    conn = connect(database, self.dsns[database])
+                except DatabaseUnreachable as error:
+                    if not self.tolerate_unreachable:
+                        raise
+                    self.unreachable[database] = error
+                    continue
                 self.connections[database] = conn
                 conn.execute("SELECT set_config('application_name', %s, false)", (self.application_name[:63],))
                 self._acquire(database, conn)
@@ -109,6 +121,15 @@ class LockedSessions:
             finally:
                 conn.close()
         self.connections.clear()
+
+    def cancel_running(self) -> None:
+        """Ask the server to cancel whatever each session is running (an interrupt; see apply.interrupt)."""
+        for conn in list(self.connections.values()):
+            try:
+                if not conn.closed:
+                    conn.cancel_safe(timeout=5)
+            except (psycopg.Error, OSError):
+                pass  # a session that cannot be cancelled is stopped when its statement ends
 
     def get(self, database: str) -> psycopg.Connection:
         conn = self.connections.get(database)

@@ -40,7 +40,7 @@ def advise(databases: list[DatabaseCapacity]) -> list[Advice]:
             found.append(Advice(
                 database.database, None, "warning",
                 f"reader role {reader.role} has no statement_timeout in this database: one runaway query "
-                "through the primary can hold this pod's CPU; give the reader a statement_timeout",
+                f"through the primary can hold this pod's CPU; set databases.{database.database}.reader.statement_timeout",
             ))
     return found
 

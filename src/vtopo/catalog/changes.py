@@ -32,6 +32,7 @@ class ChangeReason(StrEnum):
     secret_changed = "secret_changed"  # update: only a password differs
     dependency_replaced = "dependency_replaced"  # replace: something it depends on is dropped or replaced
     unpinned_statistics = "unpinned_statistics"  # update: a foreign table whose statistics are not vtopo's pinned ones
+    owner_unrecorded = "owner_unrecorded"  # update: a role an earlier vtopo made, marked now with its topology and database
 
 
 class HazardKind(str, Enum):

@@ -21,8 +21,9 @@ OPCLASS_SUFFIX = {"cosine": "cosine_ops", "l2": "l2_ops", "inner_product": "ip_o
 OPERATOR = {"cosine": "<=>", "l2": "<->", "inner_product": "<#>"}
 
 
-# Settings vtopo manages on a reader role: pgvector's search knobs and how cursors are planned.
-READER_SETTING = re.compile(r"(hnsw|ivfflat)\.[a-z_]+|cursor_tuple_fraction")
+# Settings vtopo manages on a reader role: pgvector's search knobs, how cursors are planned,
+# and the pod's limits for queries through the primary (databases.<name>.reader).
+READER_SETTING = re.compile(r"(hnsw|ivfflat)\.[a-z_]+|cursor_tuple_fraction|statement_timeout|idle_in_transaction_session_timeout|work_mem")
 
 
 def opclass(vector_type: str, measure: str) -> str:
@@ -43,10 +44,19 @@ def vector_index_name(collection: str, ops: str, method: str, params: dict[str, 
     Vecs takes the 7-char suffix from a uuid4; vtopo derives it from the
     collection (and a generation, for an online replacement with equal parameters).
     """
-    suffix = hashlib.sha256(f"{collection}/{generation}".encode()).hexdigest()[:7]
+    suffix = _index_suffix(collection, generation)
     if method == "hnsw":
         return f"ix_{ops}_hnsw_m{params['m']}_efc{params['ef_construction']}_{suffix}"
     return f"ix_{ops}_ivfflat_nl{params['lists']}_{suffix}"
+
+
+def _index_suffix(collection: str, generation: int) -> str:
+    return hashlib.sha256(f"{collection}/{generation}".encode()).hexdigest()[:7]
+
+
+def vtopo_index_suffixes(collection: str) -> tuple[str, ...]:
+    """The endings vtopo's vector index names of a collection have (one per generation)."""
+    return tuple(f"_{_index_suffix(collection, generation)}" for generation in range(3))
 
 
 def gin_index_name(collection: str, generation: int = 0) -> str:

@@ -17,7 +17,7 @@ import psycopg
 from vtopo.catalog.columns import PG_TYPE_NAMES, view_columns
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
-from vtopo.errors import DatabaseError
+from vtopo.errors import DatabaseError, DatabaseUnreachable
 from vtopo import kinds
 from vtopo.db.connection import connect, connection, connection_failed, scrub, server_message
 from vtopo.introspect.state import PlanContext
@@ -205,25 +205,43 @@ def _rows(conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
     return fetch_all(conn, f"check/{name}")
 
 
-def run_checks(context: PlanContext, *, analyze: bool = False) -> list[CheckResult]:
-    """Check every exposed collection; connection failures raise DatabaseError."""
+def run_checks(context: PlanContext, *, analyze: bool = False, collections: set[str] | None = None) -> list[CheckResult]:
+    """Check every exposed collection (or those named). A database vtopo cannot connect to is
+    one failure; the collections that live there are not checked, the others are."""
     topology = context.topology
-    exposed = {name: spec for name, spec in topology.collections.items() if spec.expose is not None}
+    exposed = {name: spec for name, spec in topology.collections.items()
+               if spec.expose is not None and (collections is None or name in collections)}
     needed = {topology.primary_name} | {spec.database for spec in exposed.values()}
+    if topology.primary_name in context.unreachable:
+        raise context.unreachable[topology.primary_name]  # every check runs through the primary
+    unreachable = {db: error.reason for db, error in context.unreachable.items() if db in needed}
+    results: list[CheckResult] = []
     with ExitStack() as stack:
         connections = {}
-        for database in sorted(needed):
-            conn = connect(database, context.resolved.dsns[database])
+        for database in sorted(needed - set(unreachable)):
+            try:
+                conn = connect(database, context.resolved.dsns[database])
+            except DatabaseUnreachable as error:
+                if database == topology.primary_name:
+                    raise
+                unreachable[database] = error.reason
+                continue
             stack.callback(conn.close)
             connections[database] = conn
+        for database, reason in sorted(unreachable.items()):
+            left = sorted(name for name, spec in exposed.items() if spec.database == database)
+            skipped = f"; not checked: {', '.join(left)}" if left else ""
+            results.append(CheckResult("", database, "database reachable", False, f"{reason}{skipped}"))
         prober = _Prober(context, connections, analyze=analyze)
         for name, spec in exposed.items():
+            if spec.database in unreachable:
+                continue
             try:
                 prober.check_collection(name, spec)
             except psycopg.OperationalError as error:
                 message = scrub(server_message(error), *context.resolved.secrets())
                 raise DatabaseError(spec.database, f"check of {name} failed: {message}") from None
-        return prober.results
+        return results + prober.results
 
 
 def refresh_statistics(resolved, collection: str) -> bool:

@@ -53,9 +53,26 @@ def print_error(error: VtopoError) -> None:
         stderr.print(error.hint, markup=False, soft_wrap=True)
 
 
+# What people write after a flag thinking it takes a value (`vtopo --debug true plan`).
+BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
+def _flag_given_a_value(args: list[str]) -> str | None:
+    """`--debug` is a flag: `--debug true` would otherwise fail as "No such command 'true'"."""
+    for flag, value in zip(args, args[1:]):
+        if flag == "--debug" and value.lower() in BOOLEAN_WORDS:
+            return f"--debug takes no value: write `vtopo --debug COMMAND ...` (or set VTOPO_DEBUG=1), not `--debug {value}`"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; never lets a traceback reach the user unless --debug."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get("VTOPO_DEBUG") == "1"
+    args = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in args or os.environ.get("VTOPO_DEBUG") == "1"
+    misuse = _flag_given_a_value(args)
+    if misuse is not None:
+        stderr.print(f"error: {misuse}", markup=False, soft_wrap=True)
+        sys.exit(1)
     try:
         code = app(args=argv, standalone_mode=False, prog_name="vtopo")
         if isinstance(code, int) and code:

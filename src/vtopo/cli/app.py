@@ -8,8 +8,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperOption
 
 from .commands import LazyGroup
+
+
+def _flag_display(display_type_rich):
+    """typer labels every option with its type, flags too (`--debug <bool>`), which reads as if
+    a flag took a value; a flag shows no type."""
+
+    def display(self: TyperOption, ctx) -> str | None:
+        return None if self.is_flag else display_type_rich(self, ctx)
+
+    return display
+
+
+TyperOption.display_type_rich = _flag_display(TyperOption.display_type_rich)
 
 SETTINGS = {"pretty_exceptions_enable": False, "rich_markup_mode": "rich"}
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from vtopo.apply.executor import ApplyError
+from vtopo.apply.executor import ApplyError, ApplyInterrupted
 from vtopo.apply.session import Timeouts
 from vtopo.errors import PlanError
 from vtopo.operations.apply import ApplyOptions, ApplyOutcome, apply_topology
@@ -25,9 +25,9 @@ from .output import print_lines, stderr, stdout, warn_targeting
 commands = command_group()
 
 
-def _confirm(plan: Plan, auto_approve: bool, saved: bool) -> bool:
+def _confirm(plan: Plan, auto_approve: bool, saved: bool, show_sql: bool = True) -> bool:
     if not saved:
-        stdout.print(render_text(plan))
+        stdout.print(render_text(plan, show_sql=show_sql))
     warn_targeting(plan.targets)
     if auto_approve or saved:
         return True  # a saved plan was reviewed when it was made, as with terraform apply PLANFILE
@@ -51,6 +51,7 @@ def apply(
     statement_timeout: Annotated[str, typer.Option("--statement-timeout", help="statement_timeout for DDL.")] = "5min",
     index_timeout: Annotated[str, typer.Option("--index-timeout", help="statement_timeout and lock_timeout for concurrent index builds, which wait for older transactions (0: none).")] = "0",
     no_check: Annotated[bool, typer.Option("--no-check", help="Skip `vtopo check` after applying.")] = False,
+    sql: Annotated[bool, typer.Option("--sql/--no-sql", help="Show each change's SQL in the plan shown before applying.")] = True,
     env: EnvironmentOption = None,
     target: TargetOption = None,
 ) -> None:
@@ -69,7 +70,7 @@ def apply(
         try:
             outcome = apply_topology(
                 topology_path(file),
-                approve=lambda plan: _confirm(plan, auto_approve, saved=planfile is not None),
+                approve=lambda plan: _confirm(plan, auto_approve, saved=planfile is not None, show_sql=sql),
                 plan_file=planfile,
                 options=options,
                 progress=progress,
@@ -77,8 +78,13 @@ def apply(
                 targets=target,
             )
         except ApplyError as error:
+            progress.close()  # the live status line goes before the outcome lines
             print_lines(stderr, apply_report.outcome_lines(error.result))
             print_lines(stderr, [diagnostic_line(problem) for problem in error.journal_problems])
+            if isinstance(error, ApplyInterrupted):
+                # Not an error of the topology: the per-database lines say what stands.
+                print_lines(stderr, [error.message, f"hint: {error.hint}"])
+                raise typer.Exit(error.exit_code) from None
             raise
     show_outcome(outcome)
 

@@ -10,7 +10,7 @@ import typer
 from vtopo.operations.check import CheckReport, check_topology
 from vtopo.report.check import check_document, render_check_text
 
-from .app import EnvironmentOption, TextOrJson, TopologyFileOption, command_group, topology_path
+from .app import EnvironmentOption, TargetOption, TextOrJson, TopologyFileOption, command_group, topology_path
 from .output import stderr, stdout
 
 commands = command_group()
@@ -31,13 +31,17 @@ def check(
         bool, typer.Option("--analyze", help="Pin foreign-table statistics where they are not vtopo's pinned ones (what apply does).")
     ] = False,
     env: EnvironmentOption = None,
+    target: TargetOption = None,
 ) -> None:
     """EXPLAIN searches and filters through the primary and verify they are shipped and indexed.
 
+    A database that cannot be reached is one failure; the collections elsewhere are checked.
+
     Example: vtopo check -f topology.yaml
+    Example: vtopo check --target docs      (only that collection, or a database's collections)
     """
     with stderr.status("checking query plans…"):
-        report = check_topology(topology_path(file), env=env, analyze=analyze)
+        report = check_topology(topology_path(file), env=env, analyze=analyze, targets=target)
     show_check(report, format)
     if not report.passed:
         raise typer.Exit(1)

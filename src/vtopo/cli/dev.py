@@ -11,7 +11,7 @@ from vtopo.errors import LocalServerError
 from vtopo.report.servers import servers_table
 
 from .app import EnvironmentOption, TopologyFileOption, command_group, topology_path
-from .output import stderr
+from .output import stderr, stdout
 
 dev_app = command_group(
     help="Local PostgreSQL + pgvector servers for a topology, on 127.0.0.1 (data in .vtopo/dev/).",
@@ -34,16 +34,34 @@ def _local() -> ModuleType:
 
 
 @dev_app.command("up")
-def up(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
+def up(
+    file: TopologyFileOption = None,
+    env: EnvironmentOption = None,
+    port: list[str] | None = typer.Option(
+        None, "--port", metavar="DATABASE=PORT", help="Port for a database's server (repeatable); default: a free one, then the same one each time."
+    ),
+) -> None:
     """Start one local server per database of the topology (reuses running ones).
 
     Example: vtopo dev up -f topology.example.yaml
+    Example: vtopo dev up --port app=54321 --port docs_pod=54322
     """
     path = topology_path(file)
-    servers = _local().up(path, env)
+    servers = _local().up(path, env, ports=_ports(port or []))
     stderr.print(servers_table(servers))
     option = f" -f {shlex.quote(str(path))}" if file is not None else ""
+    option += f" --env {shlex.quote(env)}" if env else ""
     stderr.print(f'next: eval "$(vtopo dev env{option})"', style="dim", markup=False)
+
+
+def _ports(pairs: list[str]) -> dict[str, int]:
+    ports: dict[str, int] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not name or not value.isdigit() or not 1 <= int(value) <= 65535:
+            raise LocalServerError(f"--port {pair!r}: write DATABASE=PORT with a port from 1 to 65535", hint="example: --port app=54321")
+        ports[name.strip()] = int(value)
+    return ports
 
 
 @dev_app.command("env")
@@ -57,28 +75,31 @@ def env(file: TopologyFileOption = None, environment: EnvironmentOption = None) 
 
 
 @dev_app.command("status")
-def status(file: TopologyFileOption = None) -> None:
-    """Show the local servers of the topology: port, data dir, running or stopped.
+def status(file: TopologyFileOption = None, env: EnvironmentOption = None) -> None:
+    """Show the local servers of the topology: port, data dir, running or stopped (on stdout).
 
     Example: vtopo dev status -f topology.example.yaml
     """
-    servers = _local().status(topology_path(file))
+    servers = _local().status(topology_path(file), env)
     if not servers:
         stderr.print("no local servers for this topology (run `vtopo dev up`)")
         return
-    stderr.print(servers_table(servers, with_data_dir=True))
+    stdout.print(servers_table(servers, with_data_dir=True))
 
 
 @dev_app.command("down")
 def down(
     file: TopologyFileOption = None,
     purge: bool = typer.Option(False, "--purge", help="Also delete the data directories and state."),
+    env: EnvironmentOption = None,
 ) -> None:
     """Stop the local servers of the topology (--purge: and delete their data).
 
+    With --env, only the servers of that environment's databases.
+
     Example: vtopo dev down -f topology.example.yaml --purge
     """
-    servers = _local().down(topology_path(file), purge=purge)
+    servers = _local().down(topology_path(file), purge=purge, env=env)
     if not servers:
         stderr.print("no local servers for this topology")
         return

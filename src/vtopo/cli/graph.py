@@ -31,6 +31,11 @@ def graph(
     Example: vtopo graph --live --format mermaid
     """
     with stderr.status("reading the live catalogs…") if live else nullcontext():
-        picture = draw_topology(topology_path(file), env=env, live=live)
+        drawing = draw_topology(topology_path(file), env=env, live=live)
     # Plain echo: the drawing is the artifact (no rich markup or wrapping).
-    typer.echo(render_graph(picture, format), nl=False)
+    typer.echo(render_graph(drawing.graph, format), nl=False)
+    if drawing.unreachable:
+        from .plan import show_unreachable
+
+        show_unreachable(drawing.context, "graph")
+        raise typer.Exit(1)

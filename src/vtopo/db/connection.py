@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from vtopo.errors import DatabaseError
+from vtopo.errors import DatabaseUnreachable
 from vtopo.spec.secrets import MASK, Sensitive
 
 APPLICATION_NAME = "vtopo"
@@ -92,7 +92,7 @@ def connect(database: str, dsn: Sensitive, *, autocommit: bool = True, connect_t
         )
     except psycopg.Error as error:
         message, hint = describe_connection_error(error, dsn)
-        raise DatabaseError(database, message, hint=hint) from None
+        raise DatabaseUnreachable(database, message, hint=hint) from None
 
 
 @contextmanager

@@ -8,8 +8,8 @@ from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA, gin_index_name, metadata_index_name, opclass, vector_index_name
 from vtopo import kinds
 from vtopo.spec.models import CollectionSpec, IndexMethod, Topology
-from vtopo.spec.names import server_name, split_qualified
-from vtopo.spec.resolve import FdwTarget, reader_role
+from vtopo.spec.names import owned_reader_role_name, server_name, split_qualified
+from vtopo.spec.resolve import FdwTarget
 
 from .settings import reader_settings
 
@@ -53,6 +53,20 @@ def _add_collection(catalog: Catalog, database: str, name: str, spec: Collection
                     index_name=metadata_index_name(name, field_name),
                 )
             )
+
+
+def reader_role(topology: Topology, secondary: str, target: FdwTarget | None) -> tuple[str, dict[str, object]]:
+    """The reader role's name and owner: fdw.user, else a name unique per (topology, database).
+
+    Roles are shared by every database of a server, so the owner (topology name, the
+    secondary's PostgreSQL database) goes into the role's mark and its settings are set in
+    that database only. Offline (no target) the database name is fdw.dbname, if given.
+    """
+    fdw = topology.databases[secondary].fdw
+    dbname = target.dbname if target is not None else (fdw.dbname if fdw is not None else None)
+    explicit = fdw.user if fdw is not None else None
+    owner = {"topology": topology.name, "database_name": dbname, "default_name": not explicit}
+    return explicit or owned_reader_role_name(secondary, dbname), owner
 
 
 def _fields(spec: CollectionSpec) -> dict[str, str]:
@@ -139,10 +153,12 @@ def _add_remote_wiring(
 ) -> None:
     """Exposure view + reader role on the secondary; server, mapping, foreign table on the primary."""
     primary, secondary = topology.primary_name, spec.database
-    role_name = reader_role(topology, secondary)
+    role_name, owner = reader_role(topology, secondary, target)
     if catalog.get(key_of(secondary, K.schema, VTOPO_SCHEMA)) is None:
         catalog.add(kinds.schema.new(secondary, VTOPO_SCHEMA))
-        catalog.add(kinds.role.new(secondary, role_name, login=True, purpose="reader", password=target.password if target else None))
+        limits = topology.databases[secondary].reader
+        catalog.add(kinds.role.new(secondary, role_name, login=True, purpose="reader", password=target.password if target else None,
+                                   owner=owner, connection_limit=limits.connection_limit if limits else None))
         catalog.add(kinds.grant.new(secondary, "USAGE", key_of(secondary, K.schema, VTOPO_SCHEMA), target=[VTOPO_SCHEMA], role_name=role_name))
         server = server_name(secondary)
         fdw = topology.databases[secondary].fdw
@@ -162,7 +178,7 @@ def _add_remote_wiring(
         catalog.add(kinds.foreign_server.new(primary, server, remote_database=secondary, options=options))
         catalog.add(kinds.user_mapping.new(primary, server, user=role_name, password=target.password if target else None))
         for setting, value in reader_settings(topology, secondary).items():
-            catalog.add(kinds.role_setting.new(secondary, role_name, setting, value))
+            catalog.add(kinds.role_setting.new(secondary, role_name, setting, value, database_name=owner["database_name"]))
     view = catalog.add(kinds.exposure_view.new(secondary, name, columns=columns, fields=fields))
     catalog.add(kinds.grant.new(secondary, "SELECT", view.key, target=[VTOPO_SCHEMA, name], role_name=role_name))
     catalog.add(

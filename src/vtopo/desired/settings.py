@@ -28,10 +28,16 @@ def search_settings(spec: CollectionSpec) -> dict[str, str]:
 # Iterative scans keep going; strict_order because the primary trusts the remote order.
 ITERATIVE_DEFAULTS = {"hnsw": "strict_order", "ivfflat": "relaxed_order"}
 
+# The lists an IVFFlat search probes unless `search.probes` says otherwise: the Vecs client's
+# default (it sets 10 on every query), so a search through the primary probes as many lists as
+# one through Vecs or `vtopo query --via direct` (pgvector's own default, 1, found less).
+DEFAULT_PROBES = "10"
+
 
 def reader_settings(topology: Topology, secondary: str) -> dict[str, str]:
     """The reader role's settings: explicit `search:` values of the exposed collections first
-    (validation makes them agree), then iterative scan for collections with filterable fields."""
+    (validation makes them agree), then Vecs's probes for IVFFlat and iterative scan for
+    collections with filterable fields."""
     exposed = [spec for spec in topology.collections_in(secondary).values() if spec.expose is not None]
     if not exposed:
         return {}
@@ -39,9 +45,14 @@ def reader_settings(topology: Topology, secondary: str) -> dict[str, str]:
     # (cursor_tuple_fraction 0.1): a filtered top-k then took an approximate plan that a
     # direct query does not. The FDW reads every row it asks for (LIMIT is shipped).
     settings: dict[str, str] = {"cursor_tuple_fraction": "1"}
+    reader = topology.databases[secondary].reader
+    if reader is not None:
+        settings.update(reader.settings())  # the pod's own limits for queries through the primary
     for spec in exposed:
         for name, value in search_settings(spec).items():
             settings.setdefault(name, value)
+    if any(spec.index.method.value == "ivfflat" for spec in exposed):
+        settings.setdefault("ivfflat.probes", DEFAULT_PROBES)
     explicit_iterative = {spec.index.method.value for spec in exposed if spec.search and spec.search.iterative_scan}
     for spec in exposed:
         method = spec.index.method.value

@@ -14,6 +14,8 @@ from vtopo.catalog.model import Catalog, CatalogObject, Key
 from vtopo.errors import PlanError
 from vtopo.kinds import kind_of
 
+from vtopo.desired.legacy import keep_legacy_names
+
 
 @dataclass
 class Comparison:
@@ -25,6 +27,7 @@ class Comparison:
 
 def compare_catalogs(desired: Catalog, live: Catalog) -> Comparison:
     """What would turn `live` into `desired` (never raises: `graph --live` shows conflicts too)."""
+    desired = keep_legacy_names(desired, live)
     changes: dict[Key, Change] = {}
     conflicts: list[Key] = []
     for key, wanted in desired.objects.items():
@@ -48,13 +51,13 @@ def compare_catalogs(desired: Catalog, live: Catalog) -> Comparison:
 
 def diff_catalogs(desired: Catalog, live: Catalog) -> list[Change]:
     """Changes that turn `live` into `desired`. Raises PlanError on objects vtopo must not touch."""
+    desired = keep_legacy_names(desired, live)
     comparison = compare_catalogs(desired, live)
     if comparison.conflicts:
         raise PlanError(
             "\n".join(
-                f"database {database!r}: {desired.objects[(database, kind, name)].label()} exists but was not created by vtopo; "
-                "rename or drop it, or change the topology"
-                for database, kind, name in comparison.conflicts
+                f"database {key[0]!r}: {kind_of(key[1]).conflict(live.objects[key], desired.objects[key])}"
+                for key in comparison.conflicts
             ),
             hint="vtopo only changes objects it manages",
         )

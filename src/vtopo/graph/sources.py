@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vtopo.catalog.model import Catalog, CatalogObject, Key
 from vtopo.diff.engine import compare_catalogs
+from vtopo.kinds import kind_of
 from vtopo.plan.model import Plan
 from vtopo.catalog.changes import Action
 
@@ -51,7 +52,10 @@ def drift(desired: Catalog, live: Catalog) -> tuple[list[CatalogObject], dict[Ke
         statuses[key] = (Status.foreign, "")
     objects = [live.get(key) or desired.objects[key] for key in desired.objects]
     objects += [change.before for change in comparison.changes if change.action is Action.delete and change.before is not None]
-    return objects, statuses
+    # Tables in vecs vtopo did not create and the topology does not name: left alone, shown as such.
+    strays = [obj for obj in live if not obj.managed and kind_of(obj.kind).holds_rows and obj.key not in desired.objects]
+    statuses.update({obj.key: (Status.foreign, "") for obj in strays})
+    return objects + strays, statuses
 
 
 def live_graph(

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vtopo.desired.settings import ITERATIVE_DEFAULTS
+from vtopo.desired.settings import DEFAULT_PROBES, ITERATIVE_DEFAULTS
 from vtopo.diagnostics import Diagnostic, warning
 from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind
 from vtopo.catalog.names import VECS_SCHEMA, measure_of
-from vtopo.spec.names import reader_role_name, server_name
+from vtopo.kinds.role_setting import DATABASE
+from vtopo.spec.names import owned_reader_role_name, reader_role_name, server_name
 from vtopo.spec.models import ExposeSpec, IndexSpec, ServerOptions
 from vtopo.spec.resolve import dsn_defaults
 from vtopo.spec.secrets import find_references
@@ -24,6 +25,8 @@ from vtopo.spec.secrets import find_references
 from .sources import Source, Sources, env_variable
 
 K = ObjectKind
+# Reader role settings that are the pod's own limits (databases.<name>.reader), not search knobs.
+READER_LIMITS = ("statement_timeout", "idle_in_transaction_session_timeout", "work_mem")
 # reader-role setting -> (index method it belongs to, key of the collection's search block)
 SEARCH_SETTINGS = {
     "hnsw.ef_search": ("hnsw", "ef_search"),
@@ -215,6 +218,7 @@ def _server_facts(source: Source, server: CatalogObject, live: Catalog, primary:
     """fdw keys that make the desired server equal the live one (defaults left out)."""
     options = dict(server.spec_dict["options"])
     defaults = dsn_defaults(source.connection_facts())
+    dbname = options.get("dbname") or defaults["dbname"]
     facts: dict[str, Any] = {}
     for key in ("host", "port", "dbname"):
         value = options.pop(key, None)
@@ -235,11 +239,22 @@ def _server_facts(source: Source, server: CatalogObject, live: Catalog, primary:
         facts["options"] = tuned
     for key in options:
         result.warn(f"server {server.name}: option {key} has no topology key; plan would remove it")
-    mapping = live.get((primary, K.user_mapping, f"{server.name}:public"))
-    user = mapping.spec_dict.get("user") if mapping is not None else None
-    if user and user != reader_role_name(source.name):
+    user = _mapped_user(live, primary, source.name)
+    if user and user not in _default_reader_names(source.name, dbname):
         facts["user"] = user
     return facts
+
+
+def _default_reader_names(database: str, dbname: str) -> set[str]:
+    """Reader role names a file need not write: today's default, and the name an earlier
+    vtopo gave (plan adopts that role under its name)."""
+    return {owned_reader_role_name(database, dbname), reader_role_name(database)}
+
+
+def _mapped_user(live: Catalog, primary: str, database: str) -> str | None:
+    """The role the primary logs in as on `database`: its user mapping's user."""
+    mapping = live.get((primary, K.user_mapping, f"{server_name(database)}:public"))
+    return mapping.spec_dict.get("user") if mapping is not None else None
 
 
 def _option_value(key: str, text: str) -> Any:
@@ -260,23 +275,48 @@ def _search_settings(live: Catalog, sources: Sources, collections: dict[str, dic
     for source in sources.databases:
         if source.primary:
             continue
-        role = databases[source.name].get("fdw", {}).get("user") or reader_role_name(source.name)
+        # The role the primary logs in as; without wiring, the file's fdw.user, else any reader
+        # role of this database (introspection reads no other database's).
+        role = _mapped_user(live, sources.primary, source.name) or databases[source.name].get("fdw", {}).get("user")
         exposed = {name: c for name, c in collections.items() if c["database"] == source.name and "expose" in c}
-        for obj in live.in_database(source.name):
-            if obj.kind is not K.role_setting or obj.spec_dict["role"] != role:
+        limits = _reader_limits(live, source.name, role)
+        for setting, value in _effective_settings(live, source.name, role).items():
+            if setting in READER_LIMITS:
+                limits[setting] = value
                 continue
-            setting, value = obj.spec_dict["setting"], obj.spec_dict["value"]
             if setting not in SEARCH_SETTINGS:
                 continue
             method, key = SEARCH_SETTINGS[setting]
             fitting = {name: c for name, c in exposed.items() if c["index"]["method"] == method}
             if key == "iterative_scan" and _is_default(value, method, fitting):
                 continue  # what vtopo sets anyway for exposed collections with fields
+            if setting == "ivfflat.probes" and value == DEFAULT_PROBES and fitting:
+                continue  # what vtopo sets anyway for exposed IVFFlat collections
             if not fitting or (method == "ivfflat" and value == "strict_order"):
                 result.warn(f"{source.name}: reader role setting {setting}={value} fits no exposed collection; plan would remove it")
                 continue
             for entry in fitting.values():
                 entry.setdefault("search", {})[key] = value if key == "iterative_scan" else int(value)
+        if limits:
+            databases[source.name]["reader"] = limits
+
+
+def _reader_limits(live: Catalog, database: str, role: str | None) -> dict[str, Any]:
+    """The reader role's connection limit, if it has one (its limit settings join it)."""
+    for obj in live.in_database(database):
+        if obj.kind is K.role and obj.name == role and obj.spec_dict.get("connection_limit", -1) >= 1:
+            return {"connection_limit": obj.spec_dict["connection_limit"]}
+    return {}
+
+
+def _effective_settings(live: Catalog, database: str, role: str | None) -> dict[str, str]:
+    """What `role` runs with in `database`: its settings for that database, over any an
+    earlier vtopo set for every database (plan moves those to the database)."""
+    found: dict[str, str] = {}
+    settings = [o.spec_dict for o in live.in_database(database) if o.kind is K.role_setting and role in (None, o.spec_dict["role"])]
+    for spec in sorted(settings, key=lambda spec: spec.get("scope") == DATABASE):
+        found[spec["setting"]] = spec["value"]
+    return found
 
 
 def _is_default(value: str, method: str, fitting: dict[str, dict[str, Any]]) -> bool:

@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 
 from vtopo.catalog.model import Catalog, CatalogObject, ObjectKind
 from vtopo.db.connection import connection, scrub, server_message
-from vtopo.errors import DatabaseError
+from vtopo.errors import DatabaseError, DatabaseUnreachable
 from vtopo.kinds import KINDS
 from vtopo.kinds.reader import CatalogReader
 from vtopo.spec.secrets import Sensitive
@@ -77,10 +77,30 @@ def introspect_all(
     dsns: dict[str, Sensitive], wanted: dict[str, Wanted], *, max_workers: int = 8
 ) -> dict[str, DatabaseFacts]:
     """Read all databases in parallel; the first failure is raised (named by database)."""
+    return introspect_reachable(dsns, wanted, max_workers=max_workers, tolerate_unreachable=False)[0]
+
+
+def introspect_reachable(
+    dsns: dict[str, Sensitive], wanted: dict[str, Wanted], *, max_workers: int = 8, tolerate_unreachable: bool = True
+) -> tuple[dict[str, DatabaseFacts], dict[str, DatabaseUnreachable]]:
+    """Read all databases in parallel. A database vtopo cannot connect to is returned apart
+    (so the others can still be planned and checked), unless not tolerated; any other failure
+    is raised."""
     names = list(dsns)
+    if not names:
+        return {}, {}
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(names)))) as pool:
         futures = {name: pool.submit(introspect_database, name, dsns[name], wanted.get(name, Wanted())) for name in names}
-        return {name: futures[name].result() for name in names}
+        facts: dict[str, DatabaseFacts] = {}
+        unreachable: dict[str, DatabaseUnreachable] = {}
+        for name in names:
+            try:
+                facts[name] = futures[name].result()
+            except DatabaseUnreachable as error:
+                if not tolerate_unreachable:
+                    raise
+                unreachable[name] = error
+        return facts, unreachable
 
 
 def live_catalog(facts: dict[str, DatabaseFacts]) -> Catalog:

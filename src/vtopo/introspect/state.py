@@ -5,14 +5,16 @@ Below the operations and `check` (both read it), so neither imports the other fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vtopo.catalog.model import Catalog
+from vtopo.errors import DatabaseUnreachable
 from vtopo.desired.build import build_desired
+from vtopo.desired.legacy import keep_legacy_names
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import ResolvedTopology, resolve_topology
 
-from .live import DatabaseFacts, Wanted, introspect_all, live_catalog
+from .live import DatabaseFacts, Wanted, introspect_reachable, live_catalog
 
 
 @dataclass
@@ -23,16 +25,43 @@ class PlanContext:
     desired: Catalog
     live: Catalog
     facts: dict[str, DatabaseFacts]
+    # Databases vtopo could not connect to (tolerated by plan, check and graph, which go on
+    # with the rest); with `databases` given to read_state, the others were not read at all.
+    unreachable: dict[str, DatabaseUnreachable] = field(default_factory=dict)
+
+    @property
+    def read(self) -> set[str]:
+        """The databases whose live state is known."""
+        return set(self.facts)
+
+    @property
+    def complete(self) -> bool:
+        return self.read == set(self.topology.databases)
 
     @property
     def topology(self) -> Topology:
         return self.resolved.topology
 
 
-def read_state(topology: Topology, resolved: ResolvedTopology | None = None) -> PlanContext:
-    """Resolve the topology's secrets (unless the caller has) and read every database's catalog (in parallel)."""
+def read_state(
+    topology: Topology,
+    resolved: ResolvedTopology | None = None,
+    *,
+    databases: set[str] | None = None,
+    tolerate_unreachable: bool = False,
+) -> PlanContext:
+    """Resolve the topology's secrets (unless the caller has) and read the catalogs of every
+    database, or only of `databases` (a targeted plan never connects to the others), in parallel.
+
+    tolerate_unreachable: a database that cannot be reached is recorded in `unreachable`
+    instead of failing the whole read."""
     resolved = resolved or resolve_topology(topology)
     desired = build_desired(topology, resolved.fdw_targets)
     wanted = {db: Wanted.from_catalog(desired, db) for db in topology.databases}
-    facts = introspect_all(resolved.dsns, wanted)
-    return PlanContext(resolved=resolved, desired=desired, live=live_catalog(facts), facts=facts)
+    dsns = {db: dsn for db, dsn in resolved.dsns.items() if databases is None or db in databases}
+    facts, unreachable = introspect_reachable(dsns, wanted, tolerate_unreachable=tolerate_unreachable)
+    live = live_catalog(facts)
+    # A reader role an earlier vtopo named keeps its name: apply finds its secret, and
+    # check and --target its objects, under the name the live catalog has.
+    desired = keep_legacy_names(desired, live)
+    return PlanContext(resolved=resolved, desired=desired, live=live, facts=facts, unreachable=unreachable)

@@ -35,6 +35,9 @@ class HazardFacts:
 
     row_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     prevent_destroy: frozenset[str] = frozenset()
+    # (database, collection) whose table the plan creates or drops and re-creates: their
+    # indexes are built in the table's transaction, not concurrently
+    rebuilt_tables: frozenset[tuple[str, str]] = frozenset()
 
 
 class Kind(ABC):
@@ -97,6 +100,14 @@ class Kind(ABC):
     def may_adopt(self, live: CatalogObject, desired: CatalogObject) -> bool:
         return self.adoptable
 
+    def conflict(self, live: CatalogObject, desired: CatalogObject) -> str:
+        """Why the plan stops on `live`, an object at a wanted name that is not vtopo's to take."""
+        return f"{desired.label()} exists but was not created by vtopo; rename or drop it, or change the topology"
+
+    def with_role(self, obj: CatalogObject, database: str, old_name: str, new_name: str) -> CatalogObject:
+        """obj naming role `new_name` instead of `old_name` (the reader role of `database` keeps an older name)."""
+        return obj
+
     # -- hazards -------------------------------------------------------------------------
     def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
         return []
@@ -152,7 +163,14 @@ def secret_hazards(change: Change) -> list[Hazard]:
 
 
 def _describe(key: str, old: object, new: object) -> str:
-    """`key: old → new`; for mappings only the entries that differ."""
+    """`key: old → new`; for mappings only the entries that differ, for lists what was added and removed."""
+    if isinstance(old, list) and isinstance(new, list):
+        before, after = [_show(item) for item in old], [_show(item) for item in new]
+        added = [item for item in after if item not in before]
+        removed = [item for item in before if item not in after]
+        if not added and not removed:
+            return f"{key}: order {', '.join(before)} → {', '.join(after)}"
+        return f"{key}: " + "; ".join([f"+ {item}" for item in added] + [f"- {item}" for item in removed])
     if isinstance(old, dict) and isinstance(new, dict):
         keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         return "; ".join(f"{key}.{k}: {_show(old.get(k, '(unset)'))} → {_show(new.get(k, '(unset)'))}" for k in keys)
@@ -160,6 +178,11 @@ def _describe(key: str, old: object, new: object) -> str:
 
 
 def _show(value: object) -> str:
+    """A value as people write it: `id character varying`, not `['id', 'character varying']`."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={v}" for k, v in sorted(value.items())) + "}"
+        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        if all(not isinstance(item, (list, dict)) for item in value):
+            return " ".join(str(item) for item in value)
+        return ", ".join(_show(item) for item in value)
     return str(value)

@@ -40,6 +40,9 @@ class Grant(Kind):
                 if row["name"] == VTOPO_SCHEMA or grantee in roles:
                     yield new(db, privilege, key_of(db, ObjectKind.schema, row["name"]), target=[row["name"]], role_name=grantee)
         for row in collection_rows(reader):
+            on = reader.found.get(key_of(db, ObjectKind.collection, row["name"]))
+            if on is None or not on.managed:
+                continue  # grants on a table vtopo leaves alone are left alone too
             for privilege, grantee in row["grants"]:
                 if grantee in roles and privilege == "SELECT":
                     yield new(db, privilege, key_of(db, ObjectKind.collection, row["name"]), target=[VECS_SCHEMA, row["name"]], role_name=grantee)
@@ -50,6 +53,13 @@ class Grant(Kind):
                 continue  # grants on what is not vtopo's are not vtopo's either
             for privilege, grantee in row["grants"]:
                 yield new(db, privilege, key, target=[row["schema"], row["name"]], role_name=grantee)
+
+    def with_role(self, obj: CatalogObject, database: str, old_name: str, new_name: str) -> CatalogObject:
+        spec = obj.spec_dict
+        if obj.database != database or spec["role"] != old_name:
+            return obj
+        on = next(key for key in obj.depends_on if key[1] is not ObjectKind.role)
+        return new(obj.database, spec["privilege"], on, target=spec["target"], role_name=new_name)
 
     def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:
         if spec.get("on_kind") != ObjectKind.exposed_view.value or obj.database != canvas.primary:

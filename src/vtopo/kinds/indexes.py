@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vtopo.catalog.changes import Action, Change, Hazard, HazardKind
-from vtopo.catalog.model import CatalogObject
+from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 
 from .base import HazardFacts, Kind
 from .reader import CatalogReader
@@ -19,6 +19,12 @@ def index_rows(reader: CatalogReader) -> list[dict[str, Any]]:
     return reader.rows("indexes")
 
 
+def as_its_table(reader: CatalogReader, obj: CatalogObject) -> CatalogObject:
+    """An index on a table vtopo leaves alone is left alone too."""
+    table = reader.found.get(key_of(reader.database, ObjectKind.collection, obj.spec_dict["collection"]))
+    return obj.unmanaged() if table is not None and not table.managed else obj
+
+
 def preference(row: dict[str, Any]) -> tuple:
     # The index that stands for the collection: valid first, then Vecs-named, then by name.
     return (not row["valid"], not row["name"].lower().startswith("ix_"), row["name"])
@@ -29,9 +35,12 @@ class IndexKind(Kind):
     is_index = True
 
     def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
-        if change.action is Action.replace:
-            return [Hazard(HazardKind.rebuilds_index, "index is rebuilt online (CREATE INDEX CONCURRENTLY, then the old one is dropped)")]
-        return []
+        if change.action is not Action.replace:
+            return []
+        if (change.database, change.subject.spec_dict["collection"]) in facts.rebuilt_tables:
+            # The planner builds it in the table's transaction: plain DROP / CREATE INDEX.
+            return [Hazard(HazardKind.rebuilds_index, "index is rebuilt with its re-created table (DROP INDEX, CREATE INDEX in the same transaction)")]
+        return [Hazard(HazardKind.rebuilds_index, "index is rebuilt online (CREATE INDEX CONCURRENTLY, then the old one is dropped)")]
 
     def collection_of(self, obj: CatalogObject) -> str | None:
         return obj.spec_dict.get("collection") or None

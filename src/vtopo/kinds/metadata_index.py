@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import gin_index_name, metadata_index_name
 
-from .indexes import VECTOR_METHODS, IndexKind, index_rows, preference
+from .indexes import VECTOR_METHODS, IndexKind, as_its_table, index_rows, preference
 from .reader import CatalogReader, read_marker
 
 GIN_FIELD = "*"
@@ -47,11 +47,11 @@ class MetadataIndex(IndexKind):
                 continue
             marker = read_marker(row["comment"])
             if marker and "field" in marker:
-                yield new(reader.database, row["table_name"], marker["field"], field_type=marker.get("type", ""),
-                          index_name=row["name"], valid=row["valid"])
+                yield as_its_table(reader, new(reader.database, row["table_name"], marker["field"], field_type=marker.get("type", ""),
+                                               index_name=row["name"], valid=row["valid"]))
         for table, candidates in gin_rows.items():
             row = sorted(candidates, key=preference)[0]
-            yield new(reader.database, table, GIN_FIELD, field_type="gin", index_name=row["name"], valid=row["valid"])
+            yield as_its_table(reader, new(reader.database, table, GIN_FIELD, field_type="gin", index_name=row["name"], valid=row["valid"]))
 
     def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:
         node_id = canvas.collection_id(obj.database, spec["collection"])

@@ -11,6 +11,7 @@ introspection reads it back exactly; who may EXECUTE it comes from its ACL.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Iterable
 
 from vtopo.catalog.changes import Change, Hazard
@@ -73,7 +74,9 @@ class SearchFunction(Kind):
         return lock_hazards(change)
 
     def template_context(self, obj: CatalogObject, old: CatalogObject | None) -> dict[str, Any]:
-        return {"operator": OPERATOR[obj.spec_dict["measure"]], "max_count": MAX_MATCH_COUNT}
+        # Its statements' names on the shared connection: short and distinct per function.
+        statements = "vtopo_" + hashlib.sha1(obj.name.encode()).hexdigest()[:12]
+        return {"operator": OPERATOR[obj.spec_dict["measure"]], "max_count": MAX_MATCH_COUNT, "statements": statements}
 
     def collection_of(self, obj: CatalogObject) -> str | None:
         return obj.spec_dict.get("collection") or None

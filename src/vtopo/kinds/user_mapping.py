@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from vtopo.catalog.changes import Change, Hazard
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.scram import UNREADABLE
+from vtopo.spec.names import server_name
 from vtopo.spec.secrets import Sensitive
 
 from .base import HazardFacts, Kind, secret_hazards
@@ -32,6 +33,11 @@ class UserMapping(Kind):
 
     def hazards(self, change: Change, facts: HazardFacts) -> list[Hazard]:
         return secret_hazards(change)
+
+    def with_role(self, obj: CatalogObject, database: str, old_name: str, new_name: str) -> CatalogObject:
+        # The primary's mapping to `database` logs in as its reader role.
+        spec = obj.spec_dict
+        return obj.with_spec(user=new_name) if spec["server"] == server_name(database) and spec["user"] == old_name else obj
 
     def template_context(self, obj: CatalogObject, old: CatalogObject | None) -> dict[str, Any]:
         return {"old_has_password": old.secrets_dict.get("password") is not None} if old is not None else {}

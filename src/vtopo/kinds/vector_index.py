@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import measure_of, vector_index_name
 
-from .indexes import VECTOR_METHODS, IndexKind, index_rows, preference
+from .indexes import VECTOR_METHODS, IndexKind, as_its_table, index_rows, preference
 from .reader import CatalogReader
 
 PARAMETER_ORDER = ("m", "ef_construction", "lists")
@@ -79,7 +79,7 @@ class VectorIndex(IndexKind):
                 # Extra vector indexes are vtopo's to drop only if they look like Vecs/vtopo ones.
                 if position and not row["name"].lower().startswith("ix_"):
                     obj = obj.unmanaged()
-                yield obj
+                yield as_its_table(reader, obj)
 
     def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:
         node_id = canvas.collection_id(obj.database, spec["collection"])

@@ -63,17 +63,30 @@ class LocalCluster:
     def exists(self) -> bool:
         return self.state_path.exists()
 
-    def up(self, names: Iterable[str]) -> list[ServerStatus]:
-        """Init/start every named server in parallel; reuse what already runs."""
+    def up(self, names: Iterable[str], ports: dict[str, int] | None = None) -> list[ServerStatus]:
+        """Init/start every named server in parallel; reuse what already runs.
+
+        ports: the port a server must listen on (kept for later starts); it must be free."""
         names = list(dict.fromkeys(names))
         for name in names:
             if not _NAME.fullmatch(name):
                 raise LocalServerError(f"{name!r} cannot name a local server (letters, digits, _ . -)")
+        unknown = sorted(set(ports or {}) - set(names))
+        if unknown:
+            raise LocalServerError(f"--port for {', '.join(unknown)}: not a database of the topology",
+                                   hint=f"the databases are {', '.join(names)}")
         with self._locked():
-            return self._up(names)
+            return self._up(names, ports or {})
 
-    def _up(self, names: list[str]) -> list[ServerStatus]:
+    def _up(self, names: list[str], ports: dict[str, int]) -> list[ServerStatus]:
         state = self._load()
+        for name, port in ports.items():
+            current = embedded.running(self.data_dir(name))
+            if current is not None and current.port != port:
+                raise LocalServerError(f"the server of {name} already runs on port {current.port}",
+                                       hint=f"stop it first (vtopo dev down), then start it on port {port}")
+            if current is None and not embedded.port_is_free(port):
+                raise LocalServerError(f"port {port} for {name} is in use by another program", hint="choose another --port")
         for name in names:
             if name not in state["servers"] and embedded.is_initialized(self.data_dir(name)):
                 raise LocalServerError(
@@ -81,6 +94,8 @@ class LocalCluster:
                     hint="delete that directory (or run `vtopo dev down --purge`) and start again",
                 )
             state["servers"].setdefault(name, {"port": None, "password": secrets.token_urlsafe(24)})
+            if name in ports:
+                state["servers"][name]["port"] = ports[name]
         self._save(state)  # passwords are stored before initdb uses them: never a server nobody can log into
         results, problems = _in_parallel(names, lambda name: self._up_one(name, state["servers"][name]))
         for status in results:
@@ -98,22 +113,22 @@ class LocalCluster:
             found.append(self._status(name, record, port, "running" if current else "stopped"))
         return found
 
-    def down(self, *, purge: bool = False) -> list[ServerStatus]:
-        """Stop every server (also ones only found on disk); purge deletes data and state."""
+    def down(self, *, purge: bool = False, names: Iterable[str] | None = None) -> list[ServerStatus]:
+        """Stop every server (also ones only found on disk), or only `names`; purge deletes data and state."""
         if not self.root.is_dir():
             return []
         with self._locked():
-            results = self._down(purge)
+            results = self._down(purge, None if names is None else set(names))
         if purge:
             (self.root / LOCK_FILE).unlink(missing_ok=True)
             if not any(self.root.iterdir()):
                 self.root.rmdir()
         return results
 
-    def _down(self, purge: bool) -> list[ServerStatus]:
+    def _down(self, purge: bool, only: set[str] | None = None) -> list[ServerStatus]:
         state = self._load()
         on_disk = [p.parent.name for p in self.root.glob("*/PG_VERSION")]
-        names = list(dict.fromkeys([*state["servers"], *sorted(on_disk)]))
+        names = [name for name in dict.fromkeys([*state["servers"], *sorted(on_disk)]) if only is None or name in only]
 
         def stop(name: str) -> ServerStatus:
             (embedded.purge if purge else embedded.stop)(self.data_dir(name))
@@ -122,7 +137,12 @@ class LocalCluster:
         results, problems = _in_parallel(names, stop)
         _raise_for(problems)
         if purge:
-            self.state_path.unlink(missing_ok=True)
+            for name in names:
+                state["servers"].pop(name, None)
+            if state["servers"]:
+                self._save(state)  # the other servers keep their passwords
+            else:
+                self.state_path.unlink(missing_ok=True)
         return results
 
     def generated(self, section: str, keys: Iterable[str]) -> dict[str, str]:

@@ -26,23 +26,30 @@ def cluster_for(topology_file: Path) -> LocalCluster:
     return LocalCluster(Path(topology_file).absolute().parent / DEV_DIR)
 
 
-def up(topology_file: Path, env: str | None = None) -> list[ServerStatus]:
-    """Start (or reuse) one server per database; generate the FDW passwords once."""
+def up(topology_file: Path, env: str | None = None, *, ports: dict[str, int] | None = None) -> list[ServerStatus]:
+    """Start (or reuse) one server per database; generate the FDW passwords once.
+    ports: chosen ports per database key (`vtopo dev up --port app=54321`)."""
     topology = _load(topology_file, env)
     cluster = cluster_for(topology_file)
-    statuses = cluster.up(topology.databases)
+    statuses = cluster.up(topology.databases, ports)
     cluster.generated(FDW_PASSWORDS, _fdw_password_variables(topology))
     return statuses
 
 
-def status(topology_file: Path) -> list[ServerStatus]:
-    # Reads only the state: works even while the topology file is broken.
-    return cluster_for(topology_file).status()
+def status(topology_file: Path, env: str | None = None) -> list[ServerStatus]:
+    # Without env it reads only the state: works even while the topology file is broken.
+    servers = cluster_for(topology_file).status()
+    if env is None:
+        return servers
+    databases = set(_load(topology_file, env).databases)
+    return [server for server in servers if server.name in databases]
 
 
-def down(topology_file: Path, *, purge: bool = False) -> list[ServerStatus]:
+def down(topology_file: Path, *, purge: bool = False, env: str | None = None) -> list[ServerStatus]:
+    """Stop (purge: and delete) every local server of the file, or with env only that environment's."""
     cluster = cluster_for(topology_file)
-    stopped = cluster.down(purge=purge)
+    names = None if env is None else list(_load(topology_file, env).databases)
+    stopped = cluster.down(purge=purge, names=names)
     dot_vtopo = cluster.root.parent
     if purge and dot_vtopo.is_dir() and not any(dot_vtopo.iterdir()):
         dot_vtopo.rmdir()  # leave no empty .vtopo/ behind

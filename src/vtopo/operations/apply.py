@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
 from vtopo.apply.executor import ApplyError, ApplyResult, Progress, apply_steps, with_secrets
+from vtopo.apply.interrupt import Interrupts
 from vtopo.apply.journal import ApplyJournal
 from vtopo.apply.session import LockedSessions, Timeouts
 from vtopo.diagnostics import Diagnostic
@@ -19,8 +20,8 @@ from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
 
 from .check import CheckReport, check_state
-from .plan import plan_from_state
-from .preconditions import check_fresh, check_hazards
+from .plan import needed_databases, plan_from_state
+from .preconditions import check_fresh, check_hazards, refuse_unreachable
 
 __all__ = ["ApplyOptions", "ApplyOutcome", "ClosingCheck", "Stages", "apply_topology", "check_hazards"]
 
@@ -80,11 +81,19 @@ def apply_topology(
         raise PlanError("--target cannot be used with a saved plan", hint="the plan file keeps the targets it was made with")
     topology = load_topology(path, env)
     resolved = resolve_topology(topology)
+    saved = read_plan(plan_file) if plan_file is not None else None
+    # A targeted apply connects only to the databases its targets need; a full one to all,
+    # and it refuses (naming the --target line that would proceed) while one is unreachable.
+    needed = needed_databases(topology, saved.targets if saved is not None else targets)
+    dsns = {db: dsn for db, dsn in resolved.dsns.items() if needed is None or db in needed}
     context: PlanContext | None
-    with LockedSessions(resolved.dsns, lock_wait=options.lock_wait, topology_name=topology.name) as sessions:
-        context = read_state(topology, resolved)
-        if plan_file is not None:
-            plan = read_plan(plan_file)
+    with LockedSessions(dsns, lock_wait=options.lock_wait, topology_name=topology.name,
+                        tolerate_unreachable=needed is None) as sessions:
+        if sessions.unreachable:
+            raise refuse_unreachable(topology, sessions.unreachable)
+        context = read_state(topology, resolved, databases=needed)
+        if saved is not None:
+            plan = saved
             check_fresh(plan, context)
         else:
             plan = plan_from_state(context, targets)
@@ -99,7 +108,7 @@ def apply_topology(
             context = None  # the apply changed the databases
     if outcome.result is not None and options.verify:
         # Verified within the same targets; a targeted collection the apply dropped is no longer known.
-        context = read_state(topology, resolved)
+        context = read_state(topology, resolved, databases=needed)
         outcome.remaining = plan_from_state(context, plan.targets, strict_targets=False)
     if options.check and (outcome.remaining is None or outcome.remaining.is_empty):
         outcome.check = _closing_check(topology, context, plan.targets, progress)
@@ -111,10 +120,11 @@ def _run_plan(
 ) -> tuple[ApplyResult, list[Diagnostic]]:
     journal = _journal_for(plan, context) if options.journal else None
     try:
-        result = apply_steps(
-            with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress,
-            parallel=options.parallel, journal=journal,
-        )
+        with Interrupts(cancel=sessions.cancel_running) as interrupts:
+            result = apply_steps(
+                with_secrets(plan, context.desired), sessions, timeouts=options.timeouts, progress=progress,
+                parallel=options.parallel, journal=journal, interrupts=interrupts,
+            )
     except ApplyError as error:
         error.journal_problems = list(journal.problems) if journal else []
         raise

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from vtopo.check.probe import run_checks
 from vtopo.check.verdict import CheckResult
+from vtopo.diff.targets import resolve_targets
 from vtopo.introspect.state import PlanContext, read_state
 from vtopo.spec.loader import load_topology
+from vtopo.spec.models import Topology
 
 
 @dataclass(frozen=True)
@@ -21,10 +23,27 @@ class CheckReport:
         return not any(result.passed is False for result in self.results)
 
 
-def check_state(context: PlanContext, *, analyze: bool = False) -> CheckReport:
-    """analyze: pin foreign-table statistics where they are not pinned (kinds/foreign_table.py)."""
-    return CheckReport(run_checks(context, analyze=analyze))
+def check_state(context: PlanContext, *, analyze: bool = False, collections: set[str] | None = None) -> CheckReport:
+    """analyze: pin foreign-table statistics where they are not pinned (kinds/foreign_table.py).
+    collections: only these (None: every exposed one)."""
+    return CheckReport(run_checks(context, analyze=analyze, collections=collections))
 
 
-def check_topology(path: str | Path, *, env: str | None = None, analyze: bool = False) -> CheckReport:
-    return check_state(read_state(load_topology(path, env)), analyze=analyze)
+def checked_collections(topology: Topology, targets: list[str] | None) -> set[str] | None:
+    """--target: the named collections and those living in the named databases (None: all)."""
+    if not targets:
+        return None
+    chosen = resolve_targets(targets, list(topology.databases), set(topology.collections))
+    return set(chosen.collections) | {name for name, spec in topology.collections.items() if spec.database in chosen.databases}
+
+
+def check_topology(
+    path: str | Path, *, env: str | None = None, analyze: bool = False, targets: list[str] | None = None
+) -> CheckReport:
+    """Checks every exposed collection whose databases can be reached; an unreachable database
+    is one failure (run_checks), the rest is checked. --target connects only to what it needs."""
+    topology = load_topology(path, env)
+    collections = checked_collections(topology, targets)
+    needed = None if collections is None else {topology.primary_name, *(topology.collections[c].database for c in collections)}
+    context = read_state(topology, databases=needed, tolerate_unreachable=True)
+    return check_state(context, analyze=analyze, collections=collections)

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vtopo.desired.build import build_desired
+from vtopo.errors import DatabaseUnreachable
 from vtopo.graph import Graph, live_graph, topology_graph
-from vtopo.introspect.state import read_state
+from vtopo.introspect.state import PlanContext, read_state
 from vtopo.spec.loader import load_topology
 
-from .plan import database_order
+from .plan import database_order, targeted_catalogs
 
 
-def draw_topology(path: str | Path, *, env: str | None = None, live: bool = False) -> Graph:
+@dataclass(frozen=True)
+class Drawing:
+    graph: Graph
+    # --live: databases that could not be read, left out of the picture (the CLI names them, exit 1)
+    unreachable: dict[str, DatabaseUnreachable] = field(default_factory=dict)
+    context: PlanContext | None = None
+
+
+def draw_topology(path: str | Path, *, env: str | None = None, live: bool = False) -> Drawing:
     """Without live it reads only the file (no database, no secret)."""
     topology = load_topology(path, env)
     naming = {"primary": topology.primary_name, "databases": database_order(topology),
               "name": topology.name, "environment": topology.environment}
     if live:
-        context = read_state(topology)
-        return live_graph(context.desired, context.live, **naming)
-    return topology_graph(build_desired(topology), **naming)
+        context = read_state(topology, tolerate_unreachable=True)
+        desired, current, _ = targeted_catalogs(context, None)  # only what could be read
+        naming["databases"] = [db for db in naming["databases"] if db in context.read]
+        return Drawing(live_graph(desired, current, **naming), context.unreachable, context)
+    return Drawing(topology_graph(build_desired(topology), **naming))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from vtopo.catalog.model import fingerprint
-from vtopo.errors import PlanError
+from vtopo.errors import DatabaseUnreachable, PlanError
 from vtopo.introspect.state import PlanContext
 from vtopo.plan.model import Plan
 
-from .plan import database_order
+from vtopo.spec.models import Topology
+
+from .plan import command_line, database_order, reachable_targets
 
 
 def check_hazards(plan: Plan, allow_destroy: bool) -> None:
@@ -55,3 +57,18 @@ def check_fresh(plan: Plan, context: PlanContext) -> None:
 
 def _environment_label(name: str | None) -> str:
     return f"environment {name!r}" if name else "the base topology (no --env)"
+
+
+def refuse_unreachable(topology: Topology, unreachable: dict[str, DatabaseUnreachable]) -> PlanError:
+    """An apply without --target needs every database: name the unreachable ones and the
+    targeted apply that would proceed without them."""
+    names = ", ".join(unreachable)
+    hints = list(dict.fromkeys(error.hint for error in unreachable.values() if error.hint))
+    proceed = reachable_targets(topology, set(unreachable))
+    if proceed is None:
+        hints.append(f"nothing can be applied without {names}; run apply again once it is back")
+    else:
+        line = command_line("apply", str(topology.source_path), topology.environment, proceed)
+        hints.append(f"to apply what does not need {names}: {line} (then a full apply once {names} is back)")
+    message = [error.message for error in unreachable.values()]
+    return PlanError("\n".join([*message, "nothing was applied: an apply without --target needs every database"]), hint="; ".join(hints))

@@ -99,7 +99,8 @@ def build_plan(
 ) -> Plan:
     """The plan with its steps in order; their statements are empty until render.steps.render_plan."""
     changes = [_distinct_index_name(c) for c in changes]
-    attach_hazards(changes, HazardFacts(row_counts, frozenset(prevent_destroy)))
+    rebuilt = frozenset((c.database, c.name) for c in changes if kind_of(c.kind).holds_rows and c.action in (Action.create, Action.replace))
+    attach_hazards(changes, HazardFacts(row_counts, frozenset(prevent_destroy), rebuilt))
     return Plan(
         topology_name=topology_name,
         primary=primary,
@@ -109,4 +110,10 @@ def build_plan(
         fingerprints={db: fingerprint(live.in_database(db)) for db in databases},
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         targets=list(targets or []),
+        not_managed=not_managed(live),
     )
+
+
+def not_managed(live: Catalog) -> list[tuple[str, str, str]]:
+    """Tables found in vecs that vtopo did not create and the topology does not name (left alone)."""
+    return sorted((o.database, o.kind.value, o.name) for o in live if not o.managed and kind_of(o.kind).holds_rows)

@@ -106,6 +106,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         },
         "changes": changes,
         "steps": steps,
+        "not_managed": [{"database": db, "kind": kind, "name": name} for db, kind, name in plan.not_managed],
     }
 
 
@@ -150,6 +151,7 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
         targets=data.get("targets", []),
         notes=[note(text) for text in data.get("notes", [])],
         environment=data.get("environment"),
+        not_managed=[(item["database"], item["kind"], item["name"]) for item in data.get("not_managed", [])],
     )
 
 

@@ -72,6 +72,8 @@ class Plan:
     targets: list[str] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)  # things people should know (never secrets)
     environment: str | None = None  # the topology file's environment (--env) the plan is for
+    # (database, kind, name) of tables vtopo found but leaves alone: not created by it, not in the topology
+    not_managed: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:

@@ -9,11 +9,11 @@ answer alike; per-query ef_search / probes still win.
 
 from __future__ import annotations
 
-from vtopo.desired.settings import reader_settings, search_settings
+from vtopo.desired.settings import DEFAULT_PROBES, reader_settings, search_settings
 from vtopo.spec.models import Topology
 
 # Vecs sets these on every query unless told otherwise; the reader role's values replace them.
-VECS_DEFAULT_SETTINGS = {"ivfflat.probes": "10", "hnsw.ef_search": "40"}
+VECS_DEFAULT_SETTINGS = {"ivfflat.probes": DEFAULT_PROBES, "hnsw.ef_search": "40"}
 
 
 def effective_settings(topology: Topology, name: str) -> dict[str, str]:

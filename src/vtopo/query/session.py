@@ -18,6 +18,7 @@ from vtopo.errors import DatabaseError
 from vtopo.db.connection import connect, scrub, server_message
 from vtopo.spec.resolve import ResolvedTopology
 
+from .errors import unreachable_secondary_hint
 from .target import Target
 
 
@@ -71,8 +72,7 @@ def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> Databa
             target.database,
             f"collection {target.collection!r}: the primary could not reach database {secondary!r} "
             f"through postgres_fdw: {detail}",
-            hint=f"check databases.{secondary}.fdw.password and that {secondary} is reachable from the primary, "
-            f"then: vtopo apply -f {resolved.topology.source_path}",
+            hint=unreachable_secondary_hint(detail, secondary, resolved.topology.source_path),
         )
     return DatabaseError(target.database, f"collection {target.collection!r}: {detail}")
 

@@ -15,6 +15,7 @@ STILL_DIFFERENT = Text.assemble(("warning:", "yellow"), " the databases still di
 CHECK_SKIPPED = "check skipped: the apply was targeted (run `vtopo check` when the rest is applied)"
 CHECK_FAILED = "the topology is applied, but some checks failed (see above)"
 NEXT_STEPS = "`vtopo plan` shows what remains; `vtopo status` shows this apply per database."
+INTERRUPTED = "interrupted"
 
 
 def apply_summary(plan: Plan) -> str:
@@ -33,6 +34,9 @@ def outcome_lines(result: ApplyResult) -> list[Text]:
 
 def _database_line(outcome: DatabaseOutcome) -> Text:
     database, done = outcome.database, len(outcome.applied)
+    if outcome.interrupted:
+        cleanup = f"; {outcome.cleanup}" if outcome.cleanup else ""
+        return Text.assemble(("✗", "red"), f" {database}: {outcome.error} at {outcome.failed_step}; {_kept(outcome)}{cleanup}")
     if outcome.error:
         return Text.assemble(("✗", "red"), f" {database}: failed at {outcome.failed_step}; {_kept(outcome)}")
     if outcome.planned and done == outcome.planned:

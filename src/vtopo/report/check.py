@@ -20,7 +20,9 @@ def render_check_text(results: list[CheckResult]) -> RenderableType:
         return Text("No exposed collections to check.", style="dim")
     parts: list[RenderableType] = []
     for collection, rows in groupby(results, key=lambda r: r.collection):
-        table = Table(title=f"collection {collection}", title_justify="left", box=None, pad_edge=False)
+        # A result without a collection is about a database (one that cannot be reached).
+        title = f"collection {collection}" if collection else "databases"
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
         table.add_column("check", no_wrap=True)
         table.add_column("database", no_wrap=True)
         table.add_column("result")

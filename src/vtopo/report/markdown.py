@@ -14,7 +14,7 @@ from vtopo.graph.mermaid import render_mermaid
 from vtopo.plan.model import Plan
 from vtopo.catalog.changes import Action
 
-from .text import summary_line
+from .text import counted, not_managed_lines, summary_line
 
 # Lets a CI job find and update its previous comment instead of adding a new one.
 COMMENT_MARKER = "<!-- vtopo-plan -->"
@@ -56,6 +56,9 @@ def _render(plan: Plan, *, sql: bool, graph: bool) -> str:
             "",
         ]
     lines += [f"> {_cell(note)}" for note in plan.notes] + ([""] if plan.notes else [])
+    unmanaged = not_managed_lines(plan)
+    if unmanaged:
+        lines += [f"Not managed (not created by vtopo, not in the topology; left alone): {', '.join(f'`{_cell(item)}`' for item in unmanaged)}", ""]
     if plan.is_empty:
         lines += ["**No changes.** The databases match the topology.", ""]
         return "\n".join(lines)
@@ -120,7 +123,7 @@ def _database_section(plan: Plan, database: str, sql: bool) -> list[str]:
     if sql:
         statements = [s.sql for step in plan.steps if step.database == database for s in step.statements]
         fence = _fence(statements)
-        lines += [f"<details><summary>SQL for {database} ({len(statements)} statements)</summary>", "", f"{fence}sql"]
+        lines += [f"<details><summary>SQL for {database} ({counted(len(statements), 'statement')})</summary>", "", f"{fence}sql"]
         lines += statements
         lines += [fence, "", "</details>", ""]
     return lines

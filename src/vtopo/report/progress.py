@@ -7,7 +7,10 @@ import time
 
 from rich.console import Console
 
+from vtopo.apply.build_progress import BuildReport
 from vtopo.plan.model import Phase, Statement, StatementRole, Step
+
+BAR_WIDTH = 20
 
 
 class ConsoleProgress:
@@ -17,21 +20,36 @@ class ConsoleProgress:
         # Started at the first step, not before: the confirmation prompt must stay readable.
         self.status = None
         self.started = time.monotonic()
+        self.phases: dict[str, str] = {}  # step label -> the build phase last printed (logs: one line per phase)
 
     def __enter__(self) -> ConsoleProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self.status is not None:
             self.status.stop()
+            self.status = None
 
     def step_started(self, step: Step, statement: Statement) -> None:
-        label = f"{step.database}: {step.part.value} {step.change.kind.value} {step.change.name}"
+        label = _label(step)
         with self.lock:
             self._show(label)
             if self.status is None and statement.role is StatementRole.index:
                 # Long steps get their own line where no live status can be drawn.
                 self.console.print(f"  {label} (building index concurrently)", markup=False, highlight=False)
+
+    def index_progress(self, step: Step, report: BuildReport) -> None:
+        """A concurrent build's phase and percent: the live line on a terminal, else one line per phase."""
+        label = _label(step)
+        with self.lock:
+            if self.status is not None:
+                self.status.update(f"{label}: {build_text(report, bar=True)}")
+            elif self.phases.get(label) != report.phase:
+                self.phases[label] = report.phase
+                self.console.print(f"  {label}: {build_text(report)}", markup=False, highlight=False)
 
     def stage(self, label: str) -> None:
         """A stage after the steps (the closing check): the live status line only."""
@@ -49,3 +67,19 @@ class ConsoleProgress:
         with self.lock:
             elapsed = time.monotonic() - self.started
             self.console.print(f"[green]✓[/] {database}: {count} step(s) applied ({elapsed:.1f}s)", highlight=False)
+
+
+def _label(step: Step) -> str:
+    return f"{step.database}: {step.part.value} {step.change.kind.value} {step.change.name}"
+
+
+def build_text(report: BuildReport, *, bar: bool = False) -> str:
+    """`building index: loading tuples 42% ████████░░░░` (the bar on a terminal only)."""
+    percent = report.percent
+    if percent is None:
+        return report.phase
+    text = f"{report.phase} {percent:.0f}%"
+    if bar:
+        filled = round(BAR_WIDTH * percent / 100)
+        text += " " + "█" * filled + "░" * (BAR_WIDTH - filled)
+    return text

@@ -14,6 +14,7 @@ MARKS = {
     ApplyStatus.partial: "◐",
     ApplyStatus.not_started: "-",
     ApplyStatus.running: "…",
+    ApplyStatus.interrupted: "✗",
 }
 
 
@@ -50,7 +51,8 @@ def _lines(database: str, entry: JournalEntry | None, width: int) -> list[str]:
     ]
     if entry.failed_step:
         state = failure_state(rolled_back=entry.rolled_back, steps_done=len(entry.steps_done))
-        lines.append(f"       failed at {entry.failed_step} ({state.value}): {entry.error}")
+        verb = "interrupted" if entry.status == ApplyStatus.interrupted else "failed"
+        lines.append(f"       {verb} at {entry.failed_step} ({state.value}): {entry.error}")
     return lines
 
 

@@ -17,3 +17,26 @@ def targeting_warning(targets: list[str], *, applied: bool = False) -> tuple[str
         "asks for. --target is for exceptional situations such as recovering from an error, "
         "not for routine use."
     )
+
+
+def unreachable_lines(
+    unreachable: dict[str, tuple[str, str | None]], proceed: str | None, *, covered: str = "plan", suggest: bool = True
+) -> list[str]:
+    """Each unreachable database once (its error and hint), then what can proceed without them.
+
+    unreachable: database -> (message, hint); covered: what the output above is ("plan",
+    "graph"): it leaves them out."""
+    names = ", ".join(unreachable)
+    lines: list[str] = []
+    for message, hint in unreachable.values():
+        lines.append(f"error: {message}")
+        if hint:
+            lines.append(f"hint: {hint}")
+    lines.append(f"The {covered} above covers only the reachable databases; what {names} holds is not known.")
+    if not suggest:
+        return lines
+    if proceed:
+        lines.append(f"To apply what does not need {names}: {proceed}")
+    else:
+        lines.append(f"Nothing can be applied without {names}.")
+    return lines

@@ -11,6 +11,21 @@ from vtopo.catalog.changes import Action, Change
 STYLE = {Action.create: "green", Action.update: "yellow", Action.replace: "magenta", Action.delete: "red"}
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 statement`, `2 statements`: the count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def indented(text: str, prefix: str) -> str:
+    """Every line of text behind prefix (a CREATE TABLE spans several)."""
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def not_managed_lines(plan: Plan) -> list[str]:
+    """Once per plan: the tables vtopo found and leaves alone."""
+    return [f"{kind} {name} in {database}" for database, kind, name in plan.not_managed]
+
+
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     return (
@@ -35,7 +50,7 @@ def _change_lines(change: Change, plan: Plan, show_sql: bool) -> list[Text]:
         for step in plan.steps:
             if step.change is change:
                 for statement in step.statements:
-                    lines.append(Text(f"        {statement.sql}", style="dim cyan"))
+                    lines.append(Text(indented(statement.sql, "        "), style="dim cyan"))
     return lines
 
 
@@ -46,6 +61,10 @@ def render_text(plan: Plan, *, show_sql: bool = True) -> RenderableType:
     if plan.targets:
         parts.append(Text(f"Targeting only: {', '.join(plan.targets)} (the rest of the topology is not planned)", style="yellow"))
     parts.extend(Text(f"note: {note}", style="dim") for note in plan.notes)
+    unmanaged = not_managed_lines(plan)
+    if unmanaged:
+        parts.append(Text("not managed (not created by vtopo, not in the topology; left alone, `vtopo inspect` adopts): "
+                          + ", ".join(unmanaged), style="dim"))
     if plan.is_empty:
         parts.append(Text("No changes. The databases match the topology.", style="bold green"))
         return Group(*parts)
@@ -61,5 +80,6 @@ def render_text(plan: Plan, *, show_sql: bool = True) -> RenderableType:
     parts.append(Text(summary_line(plan), style="bold"))
     blocking = plan.blocking_hazards
     if blocking:
-        parts.append(Text(f"{len(blocking)} change(s) destroy data: apply refuses them without --allow-destroy.", style="bold red"))
+        verb = "destroys" if len(blocking) == 1 else "destroy"
+        parts.append(Text(f"{counted(len(blocking), 'change')} {verb} data: apply refuses {'it' if len(blocking) == 1 else 'them'} without --allow-destroy.", style="bold red"))
     return Group(*parts)

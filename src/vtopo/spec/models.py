@@ -79,7 +79,7 @@ class FdwSpec(Spec):
     host: str | None = Field(None, description="Defaults to the host of dsn.")
     port: int | None = Field(None, ge=1, le=65535, description="Defaults to the port of dsn.")
     dbname: str | None = Field(None, description="Defaults to the database of dsn.")
-    user: RoleName | None = Field(None, description="Read-only login role vtopo manages here (default vtopo_fdw_<database>).")
+    user: RoleName | None = Field(None, description="Read-only login role vtopo manages here (default vtopo_fdw_<database>_<hash of the database name>; roles are shared by every database of a server).")
     password: str | None = Field(None, description="Must be a ${env:NAME} or ${file:PATH} reference.")
     sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = None
     options: ServerOptions = Field(default_factory=ServerOptions)
@@ -92,10 +92,40 @@ class FdwSpec(Spec):
         return value
 
 
+# PostgreSQL's duration and memory units, as `SET` takes them ('30s', '500ms', '64MB').
+_DURATION = r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$"
+_MEMORY = r"^\d+\s*(B|kB|MB|GB|TB)?$"
+
+
+class ReaderSpec(Spec):
+    """Limits of the reader role on this database (the role queries through the primary run as)."""
+
+    connection_limit: int | None = Field(None, ge=1, le=100_000, description="Most connections the role may hold (CONNECTION LIMIT; default unlimited).")
+    statement_timeout: str | None = Field(None, pattern=_DURATION, description="Longest a query through the primary may run here, e.g. '30s'.")
+    idle_in_transaction_session_timeout: str | None = Field(None, pattern=_DURATION, description="e.g. '60s'.")
+    work_mem: str | None = Field(None, pattern=_MEMORY, description="Memory per sort or hash of such a query, e.g. '16MB'.")
+
+    def settings(self) -> dict[str, str]:
+        """The role settings (applied IN DATABASE); connection_limit is the role's own."""
+        values = {
+            "statement_timeout": self.statement_timeout,
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_session_timeout,
+            "work_mem": self.work_mem,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
 class DatabaseSpec(Spec):
     primary: bool = Field(False, strict=True)
     dsn: str = Field(description="libpq URI or key=value string; put the password in a ${env:...} reference.")
     fdw: FdwSpec | None = None
+    reader: ReaderSpec | None = Field(None, description="Limits of the reader role the primary logs in as here (secondaries only).")
+
+    @model_validator(mode="after")
+    def _reader_only_on_secondaries(self) -> DatabaseSpec:
+        if self.primary and self.reader is not None:
+            raise _error_at("reader", "the primary has no reader role: reader limits belong to the secondaries the primary reads")
+        return self
 
     @field_validator("dsn")
     @classmethod

@@ -87,4 +87,16 @@ def server_name(database: str) -> str:
 
 
 def reader_role_name(database: str) -> str:
+    """The reader role's name before roles carried their owner (adopted, kept where it exists)."""
     return bounded_name("vtopo_fdw", database)
+
+
+def owned_reader_role_name(database: str, dbname: str | None) -> str:
+    """The default reader role: `vtopo_fdw_<key>_<8 hex of the secondary's database name>`.
+
+    Roles are cluster-wide; two topologies on one server use the same database keys but
+    never the same database, so the name is unique per (topology, database). Offline (the
+    database name unknown) the suffix is `*`, for pictures only: nothing is rendered then.
+    """
+    suffix = hashlib.sha256(dbname.encode()).hexdigest()[:8] if dbname else "*"
+    return bounded_name("vtopo_fdw", database, suffix)

@@ -5,7 +5,11 @@ Only commands that talk to databases call this; `validate` never does.
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -72,7 +76,8 @@ class ResolvedTopology:
 def resolve_topology(topology: Topology, only: set[str] | None = None) -> ResolvedTopology:
     """Resolve every reference (or those of `only` databases); report all failures at once."""
     base_dir = topology.source_path.resolve().parent
-    problems: list[str] = []
+    problems: list[str] = []  # unresolved references
+    malformed: list[str] = []  # resolved, but not a connection string
     dsns: dict[str, Sensitive] = {}
     targets: dict[str, FdwTarget] = {}
     for name, db in topology.databases.items():
@@ -86,8 +91,8 @@ def resolve_topology(topology: Topology, only: set[str] | None = None) -> Resolv
             continue
         try:
             conninfo_to_dict(dsn)
-        except Exception:
-            problems.append(f"databases.{name}.dsn: not a valid libpq connection string or URI")
+        except Exception as error:
+            malformed.append(_malformed_dsn(f"databases.{name}.dsn", db.dsn, error, dsns.pop(name)))
             continue
         if db.fdw is None:
             continue
@@ -98,8 +103,39 @@ def resolve_topology(topology: Topology, only: set[str] | None = None) -> Resolv
             except SecretError as error:
                 problems.append(error.message)
         targets[name] = fdw_target(topology, name, dsns[name], password)
-    if problems:
-        if len(problems) == 1:
-            raise SecretError(problems[0], hint='export the variable, or for local servers: eval "$(vtopo dev env)"')
-        raise SpecError(problems, hint='export the variables, or for local servers: eval "$(vtopo dev env)"')
+    if problems or malformed:
+        hints = []
+        if problems:
+            local = f'eval "$(vtopo dev env{_file_options(topology)})"'
+            hints.append(f"export the variable{'s' if len(problems) > 1 else ''}, or for local servers: {local}")
+        if malformed:
+            hints.append("write the DSN as postgresql://USER@HOST:PORT/DBNAME or host=HOST port=PORT dbname=DBNAME user=USER")
+        everything = problems + malformed
+        if len(everything) == 1:
+            raise SecretError(everything[0], hint="; ".join(hints))
+        raise SpecError(everything, hint="; ".join(hints))
     return ResolvedTopology(topology=topology, dsns=dsns, fdw_targets=targets)
+
+
+def _file_options(topology: Topology) -> str:
+    """The `-f FILE` (and `--env NAME`) the user ran with, for a command the hint suggests."""
+    path = topology.source_path
+    default = Path(os.environ.get("VTOPO_FILE") or "topology.yaml")
+    options = "" if path.absolute() == default.absolute() else f" -f {shlex.quote(str(path))}"
+    if topology.environment and topology.environment != os.environ.get("VTOPO_ENV"):
+        options += f" --env {shlex.quote(topology.environment)}"
+    return options
+
+
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _malformed_dsn(key_path: str, reference: str, error: Exception, dsn: Sensitive) -> str:
+    """Where the DSN is malformed, in libpq's words with every quoted fragment of the value
+    replaced (they may be the password), and which reference held it."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else "unparsable"
+    # libpq quotes pieces of the value (maybe of the password); a one-character piece is syntax ("=").
+    reason = _QUOTED.sub(lambda quoted: quoted[0] if len(quoted[0]) <= 3 else '"…"', text)
+    reason = reason.replace(dsn.reveal(), "(sensitive)") if len(dsn.reveal()) >= 3 else reason
+    source = f" (the value of {reference.strip()})" if reference.strip().startswith("${") else ""
+    return f"{key_path}{source}: not a valid libpq connection string or URI: {reason}"

@@ -4,3 +4,4 @@ CREATE TABLE "vecs"."corals" (
     metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
     CONSTRAINT "corals_pkey" PRIMARY KEY (id)
 );
+COMMENT ON TABLE "vecs"."corals" IS 'vtopo:{"collection":"corals"}';

@@ -1,1 +1,2 @@
-ALTER ROLE "reef_reader" WITH LOGIN PASSWORD '(sensitive)';
+ALTER ROLE "reef_reader" WITH LOGIN CONNECTION LIMIT -1 PASSWORD '(sensitive)';
+COMMENT ON ROLE "reef_reader" IS 'vtopo:{"database":"reefdb","purpose":"reader","topology":"tides"}';

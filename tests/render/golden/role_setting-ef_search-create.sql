@@ -1,1 +1,1 @@
-ALTER ROLE "reef_reader" SET hnsw.ef_search = '80';
+ALTER ROLE "reef_reader" IN DATABASE "reefdb" SET hnsw.ef_search = '80';

@@ -1,1 +1,1 @@
-ALTER ROLE "reef_reader" RESET hnsw.ef_search;
+ALTER ROLE "reef_reader" IN DATABASE "reefdb" RESET hnsw.ef_search;

@@ -11,11 +11,15 @@ SET search_path = pg_catalog, pg_temp
 AS $body$
 #variable_conflict use_column
 DECLARE
-  connection_name constant text := 'vtopo:public.match_corals';
+  -- One connection per primary session and secondary, shared by that secondary's search
+  -- functions (each has its own statements on it): the fewest logins against a reader's
+  -- connection limit.
+  connection_name constant text := 'vtopo:vtopo_reef';
   statement text;
   preparation text;
   needs_prepare boolean := false;
   reconnected boolean := false;
+  timed boolean;
 BEGIN
   IF query_embedding IS NULL OR cardinality(query_embedding::real[]) <> 384 THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: query_embedding must have %s dimensions, got %s', 'public.match_corals', 384, coalesce(cardinality(query_embedding::real[])::text, 'null'));
@@ -27,20 +31,18 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%s: filter must be a JSON object, got %s', 'public.match_corals', coalesce(jsonb_typeof(filter), 'null'));
   END IF;
 
-  -- The caller's statement_timeout applies on the secondary too (a wait in dblink does not
-  -- notice the primary's); without one, the reader role's own setting applies.
-  IF current_setting('statement_timeout') = '0' THEN
-    statement := 'RESET statement_timeout; ';
-  ELSE
-    statement := format('SET statement_timeout = %L; ', current_setting('statement_timeout'));
-  END IF;
+  -- The caller's statement_timeout applies on the secondary too, for this search only (local
+  -- to the query string's transaction), unless the reader role's own there is shorter: the
+  -- pod's limit (databases.<name>.reader) is never raised by a caller.
+  timed := current_setting('statement_timeout') <> '0';
+  statement := CASE WHEN timed THEN format('SELECT set_config(''statement_timeout'', CASE WHEN current_setting(''statement_timeout'')::interval = interval ''0'' OR %1$L::interval < current_setting(''statement_timeout'')::interval THEN %1$L ELSE current_setting(''statement_timeout'') END, true); ', current_setting('statement_timeout')) ELSE '' END;
   -- match_count is an integer the checks bounded: format's %s is safe for it.
   IF filter = '{}'::jsonb THEN
-    statement := statement || format('EXECUTE vtopo_match_%s(%L)', match_count, query_embedding);
-    preparation := format('PREPARE vtopo_match_%s (halfvec) AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" ORDER BY embedding <=> $1 LIMIT %s', match_count, match_count);
+    statement := statement || format('EXECUTE "vtopo_e17b91dedfc0_m%s"(%L)', match_count, query_embedding);
+    preparation := format('PREPARE "vtopo_e17b91dedfc0_m%s" (halfvec) AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" ORDER BY embedding <=> $1 LIMIT %s', match_count, match_count);
   ELSE
-    statement := statement || format('EXECUTE vtopo_filter_%s(%L, %L)', match_count, query_embedding, filter);
-    preparation := format('PREPARE vtopo_filter_%s (halfvec, jsonb) AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> $2 ORDER BY embedding <=> $1 LIMIT %s', match_count, match_count);
+    statement := statement || format('EXECUTE "vtopo_e17b91dedfc0_f%s"(%L, %L)', match_count, query_embedding, filter);
+    preparation := format('PREPARE "vtopo_e17b91dedfc0_f%s" (halfvec, jsonb) AS SELECT id, (embedding <=> $1)::double precision AS distance, metadata, "text", "integer", "bigint", "numeric", "boolean", "timestamptz", "o_brien" FROM "vtopo"."corals" WHERE metadata @> $2 ORDER BY embedding <=> $1 LIMIT %s', match_count, match_count);
   END IF;
   -- At most: prepare this match_count's statement, reconnect once, answer.
   FOR attempt IN 1..3 LOOP
@@ -59,7 +61,9 @@ BEGIN
       IF vtopo.dblink_send_query(connection_name, statement) <> 1 THEN
         RAISE EXCEPTION USING ERRCODE = '08006', MESSAGE = vtopo.dblink_error_message(connection_name);
       END IF;
-      PERFORM * FROM vtopo.dblink_get_result(connection_name) AS t(status text);  -- the statement_timeout
+      IF timed THEN
+        PERFORM * FROM vtopo.dblink_get_result(connection_name) AS t(timeout text);  -- set_config's answer
+      END IF;
       RETURN QUERY SELECT r.id, r.distance, 1 - r.distance, r.metadata, r."text", r."integer", r."bigint", r."numeric", r."boolean", r."timestamptz", r."o_brien"
         FROM vtopo.dblink_get_result(connection_name) AS r(id character varying, distance double precision, metadata jsonb, "text" text, "integer" integer, "bigint" bigint, "numeric" numeric, "boolean" boolean, "timestamptz" timestamp with time zone, "o_brien" text);
       PERFORM * FROM vtopo.dblink_get_result(connection_name, false) AS t(status text);  -- the end of the results

@@ -1,0 +1,1 @@
+ALTER ROLE "reef_reader" RESET hnsw.ef_search;
