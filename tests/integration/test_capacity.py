@@ -97,3 +97,29 @@ def test_an_unreachable_database_is_reported_and_the_rest_still_read(sized):
     assert database_entry(document, "pod1")["collections"][0]["present"]
     assert "secret-pw" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_hnsw_index_larger_than_shared_buffers_is_advised_against(pg_dbs, make_topology, monkeypatch, server_tmp_path):
+    """A pod whose server has less shared_buffers than the index: 'raise shared_buffers, or shard'."""
+    from harness import topology_for
+
+    from vtopo.local import LocalCluster, ServerOptions
+
+    cluster = LocalCluster(server_tmp_path / "small", ServerOptions(fsync=False, shared_buffers="1MB"))
+    (server,) = cluster.up(["pod2"])
+    try:
+        spec = {"database": "pod2", "dimension": DIMENSION, "index": {"method": "hnsw", "m": 8, "ef_construction": 32}}
+        data, env = topology_for(pg_dbs, prefix="CS", collections={"kelp": spec})
+        env["CS_POD2_DSN"] = server.dsn()
+        topo = Topo(make_topology(data, env), data, env, pg_dbs, monkeypatch)
+        topo.apply_auto()
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            conn.execute(f"insert into vecs.kelp (id, vec) select 'k' || i, (select array_agg(random())::vector({DIMENSION}) "
+                         f"from generate_series(1, {DIMENSION}) where i > 0) from generate_series(1, 5000) i")
+        document = capacity_document(topo)
+        kelp = database_entry(document, "pod2")["collections"][0]
+        assert kelp["vector_index_bytes"] > database_entry(document, "pod2")["server"]["shared_buffers"]
+        (advice,) = [a for a in document["advice"] if a["collection"] == "kelp" and "shared_buffers" in a["message"]]
+        assert advice["severity"] == "warning" and "searches will read from disk: raise shared_buffers, or shard" in advice["message"]
+    finally:
+        cluster.down(purge=True)

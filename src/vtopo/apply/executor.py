@@ -31,7 +31,7 @@ from vtopo.spec.secrets import Sensitive
 from .build_progress import BuildWatcher
 from .interrupt import Interrupts, NeverInterrupted
 from .journal import FailureState, failure_state
-from .session import LockedSessions, Timeouts, run
+from .session import LockedSessions, Timeouts, run, statement_settings
 
 FAILURE_HINTS = {
     FailureState.rolled_back: "that database's transaction was rolled back",
@@ -168,7 +168,8 @@ def _run_database(
                     if stop.requested:
                         raise _Stop
                     progress.step_started(step, statement)
-                    conn.execute(statement.sql.encode())
+                    with statement_settings(conn, statement.settings, local=True):
+                        conn.execute(statement.sql.encode())
             outcome.applied.extend(dict.fromkeys(_label(s) for s, _ in transactional))
         committed = True
         for step, statements in rendered:
@@ -180,11 +181,12 @@ def _run_database(
                 building = statement.index_name if is_index else None
                 progress.step_started(step, statement)
                 timeouts.apply(conn, local=False, index=is_index)
-                if is_index and watch is not None:
-                    with watch.build(conn, lambda report, step=step: progress.index_progress(step, report)):
+                with statement_settings(conn, statement.settings, local=False):
+                    if is_index and watch is not None:
+                        with watch.build(conn, lambda report, step=step: progress.index_progress(step, report)):
+                            conn.execute(statement.sql.encode())
+                    else:
                         conn.execute(statement.sql.encode())
-                else:
-                    conn.execute(statement.sql.encode())
                 if is_index and statement.index_name:
                     building = None
                     _check_index(conn, database, statement.index_name)

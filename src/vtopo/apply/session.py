@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from vtopo.errors import DatabaseError, DatabaseUnreachable, PlanError
 from vtopo.db.connection import connect
@@ -21,6 +24,21 @@ LOCK_KEY = {"classid": 0x7674, "objid": 0x6F70}
 
 def run(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return fetch_all(conn, f"apply/{name}", params)
+
+
+@contextmanager
+def statement_settings(conn: psycopg.Connection, settings: tuple[tuple[str, str], ...], *, local: bool) -> Iterator[None]:
+    """Run one statement with `settings` (an index build's memory and workers), then put the
+    session's values back: they never outlive the statement, in the session or on the server."""
+    previous = [(name, run(conn, "session_setting", {"name": name, "value": value, "local": local})[0]["previous"])
+                for name, value in settings]
+    try:
+        yield
+    finally:
+        # After a failure inside a transaction the rollback discards local settings anyway.
+        if previous and not conn.closed and conn.info.transaction_status is not TransactionStatus.INERROR:
+            for name, value in reversed(previous):
+                run(conn, "session_setting", {"name": name, "value": value, "local": local})
 
 
 def process_label() -> str:

@@ -68,7 +68,7 @@ def _collection_advice(database: DatabaseCapacity, collection: CollectionSize) -
         found.append(advice(
             "note",
             f"only {collection.vector_index_cached:.0%} of {index} is in shared buffers: the next searches read it "
-            "from disk (pg_prewarm loads it)",
+            "from disk (prewarm: true keeps it loaded)",
         ))
     if size > memory.effective_cache_size:
         found.append(advice(

@@ -30,6 +30,9 @@ def check(
     analyze: Annotated[
         bool, typer.Option("--analyze", help="Pin foreign-table statistics where they are not vtopo's pinned ones (what apply does).")
     ] = False,
+    prewarm: Annotated[
+        bool, typer.Option("--prewarm", help="Load the vector indexes of `prewarm: true` collections into shared buffers first (pg_prewarm).")
+    ] = False,
     env: EnvironmentOption = None,
     target: TargetOption = None,
 ) -> None:
@@ -41,7 +44,7 @@ def check(
     Example: vtopo check --target docs      (only that collection, or a database's collections)
     """
     with stderr.status("checking query plans…"):
-        report = check_topology(topology_path(file), env=env, analyze=analyze, targets=target)
+        report = check_topology(topology_path(file), env=env, analyze=analyze, targets=target, prewarm=prewarm)
     show_check(report, format)
     if not report.passed:
         raise typer.Exit(1)

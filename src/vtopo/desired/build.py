@@ -35,6 +35,7 @@ def _add_collection(catalog: Catalog, database: str, name: str, spec: Collection
                 opclass=ops,
                 params=params,
                 index_name=vector_index_name(name, ops, spec.index.method.value, params),
+                build=spec.index.build.settings() if spec.index.build else None,
             )
         )
     # The GIN index on metadata the Vecs client creates with every collection (for @> filters).
@@ -90,6 +91,8 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
 
     for name, spec in topology.collections.items():
         _add_collection(catalog, spec.database, name, spec)
+        if spec.prewarm and spec.index.method.value != "none" and not catalog.get(key_of(spec.database, K.extension, "pg_prewarm")):
+            catalog.add(kinds.extension.new(spec.database, "pg_prewarm"))
 
     exposed_remote = {n: s for n, s in topology.collections.items() if s.expose and s.database != primary}
     if exposed_remote:

@@ -23,15 +23,17 @@ def new(
     valid: bool = True,
     index_name: str,
     key_name: str | None = None,
+    build: dict[str, str] | None = None,
 ) -> CatalogObject:
     """key_name defaults to the collection: one vector index per collection.
-    Extra live vector indexes get their own index name as key (and are dropped)."""
+    Extra live vector indexes get their own index name as key (and are dropped).
+    build: session settings of its builds (not compared: changing them rebuilds nothing)."""
     return CatalogObject.make(
         database,
         ObjectKind.vector_index,
         key_name or collection_name,
         {"collection": collection_name, "method": method, "opclass": opclass, "params": params, "valid": valid},
-        attrs={"index_name": index_name},
+        attrs={"index_name": index_name, **({"build": build} if build else {})},
         depends_on=[key_of(database, ObjectKind.collection, collection_name)],
     )
 

@@ -15,6 +15,7 @@ from vtopo.errors import PlanError, VtopoError
 from vtopo.introspect.state import PlanContext, read_state
 from vtopo.plan.document import read_plan
 from vtopo.plan.model import Plan
+from vtopo.prewarm import IndexCache, warm_indexes
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
@@ -55,6 +56,7 @@ class ApplyOutcome:
     remaining: Plan | None = None  # a fresh plan after apply; empty when the topology converged
     journal_problems: list[Diagnostic] = field(default_factory=list)  # the journal could not be written (warnings)
     check: ClosingCheck | None = None  # with ApplyOptions(check=True), once nothing remains to apply
+    prewarmed: list[IndexCache] = field(default_factory=list)  # `prewarm: true` indexes loaded once converged
 
 
 @runtime_checkable
@@ -110,6 +112,9 @@ def apply_topology(
         # Verified within the same targets; a targeted collection the apply dropped is no longer known.
         context = read_state(topology, resolved, databases=needed)
         outcome.remaining = plan_from_state(context, plan.targets, strict_targets=False)
+    converged = plan.is_empty or (outcome.remaining is not None and outcome.remaining.is_empty)
+    if converged and (outcome.result is None or not outcome.result.failed):
+        outcome.prewarmed = warm_indexes(resolved, needed, load=True)
     if options.check and (outcome.remaining is None or outcome.remaining.is_empty):
         outcome.check = _closing_check(topology, context, plan.targets, progress)
     return outcome

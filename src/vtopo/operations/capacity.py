@@ -50,5 +50,5 @@ def read_capacity(path: str | Path, *, env: str | None = None, exact: bool = Fal
         except DatabaseError as error:
             databases.append(DatabaseCapacity(name, name == primary, unreachable=error.message))
         except psycopg.Error as error:
-            databases.append(DatabaseCapacity(name, name == primary, unreachable=scrub(server_message(error), *resolved.secrets)))
+            databases.append(DatabaseCapacity(name, name == primary, unreachable=scrub(server_message(error), *resolved.secrets())))
     return CapacityReport(topology.name, databases, advise(databases))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtopo.check.cache import cache_results
 from vtopo.check.probe import run_checks
 from vtopo.check.verdict import CheckResult
 from vtopo.diff.targets import resolve_targets
@@ -23,10 +24,15 @@ class CheckReport:
         return not any(result.passed is False for result in self.results)
 
 
-def check_state(context: PlanContext, *, analyze: bool = False, collections: set[str] | None = None) -> CheckReport:
+def check_state(
+    context: PlanContext, *, analyze: bool = False, collections: set[str] | None = None, prewarm: bool = False
+) -> CheckReport:
     """analyze: pin foreign-table statistics where they are not pinned (kinds/foreign_table.py).
-    collections: only these (None: every exposed one)."""
-    return CheckReport(run_checks(context, analyze=analyze, collections=collections))
+    collections: only these (None: every exposed one). prewarm: load the vector indexes of
+    `prewarm: true` collections first (their cached fraction is reported either way)."""
+    # Measured before the probes below, whose searches read the index themselves.
+    cached = cache_results(context.resolved, context.read, collections, load=prewarm)
+    return CheckReport(run_checks(context, analyze=analyze, collections=collections) + cached)
 
 
 def checked_collections(topology: Topology, targets: list[str] | None) -> set[str] | None:
@@ -38,7 +44,7 @@ def checked_collections(topology: Topology, targets: list[str] | None) -> set[st
 
 
 def check_topology(
-    path: str | Path, *, env: str | None = None, analyze: bool = False, targets: list[str] | None = None
+    path: str | Path, *, env: str | None = None, analyze: bool = False, targets: list[str] | None = None, prewarm: bool = False
 ) -> CheckReport:
     """Checks every exposed collection whose databases can be reached; an unreachable database
     is one failure (run_checks), the rest is checked. --target connects only to what it needs."""
@@ -46,4 +52,4 @@ def check_topology(
     collections = checked_collections(topology, targets)
     needed = None if collections is None else {topology.primary_name, *(topology.collections[c].database for c in collections)}
     context = read_state(topology, databases=needed, tolerate_unreachable=True)
-    return check_state(context, analyze=analyze, collections=collections)
+    return check_state(context, analyze=analyze, collections=collections, prewarm=prewarm)

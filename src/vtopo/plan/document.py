@@ -80,7 +80,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "part": step.part.value,
             "concurrently": step.concurrently,
             "statements": [
-                {"sql": s.sql, "transactional": s.transactional, "role": s.role, "index_name": s.index_name}
+                {"sql": s.sql, "transactional": s.transactional, "role": s.role, "index_name": s.index_name,
+                 **({"settings": dict(s.settings)} if s.settings else {})}
                 for s in step.statements
             ],
         }
@@ -135,7 +136,8 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
             change=changes[s["change"]],
             part=Part(s["part"]),
             concurrently=s["concurrently"],
-            statements=[Statement(st["sql"], st["transactional"], StatementRole(st["role"]), st["index_name"]) for st in s["statements"]],
+            statements=[Statement(st["sql"], st["transactional"], StatementRole(st["role"]), st["index_name"],
+                                  tuple((st.get("settings") or {}).items())) for st in s["statements"]],
         )
         for s in data["steps"]
     ]

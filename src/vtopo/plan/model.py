@@ -36,6 +36,8 @@ class Statement:
     transactional: bool = True
     role: StatementRole = StatementRole.ddl
     index_name: str | None = None
+    # Session settings for this statement only (an index build's memory and workers).
+    settings: tuple[tuple[str, str], ...] = ()
 
 
 class Part(str, Enum):

@@ -8,8 +8,11 @@ from vtopo.plan.model import Part, Plan, Statement, StatementRole, Step
 from .statements import render_sql
 
 
-def _index_statements(sqls: list[str], *, concurrently: bool, index_name: str | None, build: bool) -> list[Statement]:
-    """A concurrent index build runs outside a transaction and is checked for indisvalid."""
+def _index_statements(
+    sqls: list[str], *, concurrently: bool, index_name: str | None, build: bool, settings: dict[str, str] | None = None
+) -> list[Statement]:
+    """A concurrent index build runs outside a transaction and is checked for indisvalid; the
+    build (the first statement) runs with the index's build settings."""
     statements = []
     for position, text in enumerate(sqls):
         is_build = build and position == 0
@@ -19,6 +22,7 @@ def _index_statements(sqls: list[str], *, concurrently: bool, index_name: str | 
                 transactional=not concurrently,
                 role=StatementRole.index if is_build and concurrently else StatementRole.ddl,
                 index_name=index_name if is_build else None,
+                settings=tuple(sorted((settings or {}).items())) if is_build else (),
             )
         )
     return statements
@@ -36,7 +40,8 @@ def render_step(step: Step, *, reveal: bool = False) -> list[Statement]:
         new_name = after.attrs_dict["index_name"]
         build = render_sql(after, "create", concurrently=True, reveal=reveal)
         drop = render_sql(before, "delete", concurrently=True, reveal=reveal)
-        return _index_statements(build, concurrently=True, index_name=new_name, build=True) + _index_statements(
+        return _index_statements(build, concurrently=True, index_name=new_name, build=True,
+                                 settings=after.attrs_dict.get("build")) + _index_statements(
             drop, concurrently=True, index_name=None, build=False
         )
     if step.part is Part.drop:
@@ -49,7 +54,8 @@ def render_step(step: Step, *, reveal: bool = False) -> list[Statement]:
     action = "update" if step.part is Part.update else "create"
     sqls = render_sql(after, action, old=before, concurrently=step.concurrently, reveal=reveal)
     if is_index:
-        return _index_statements(sqls, concurrently=step.concurrently, index_name=after.attrs_dict["index_name"], build=True)
+        return _index_statements(sqls, concurrently=step.concurrently, index_name=after.attrs_dict["index_name"], build=True,
+                                 settings=after.attrs_dict.get("build"))
     return [Statement(sql=s) for s in sqls]
 
 

@@ -7,6 +7,7 @@ from rich.text import Text
 from vtopo.apply.executor import ApplyResult, DatabaseOutcome
 from vtopo.apply.journal import FailureState, failure_state
 from vtopo.plan.model import Plan
+from vtopo.prewarm import IndexCache
 
 NO_CHANGES = "No changes. The databases match the topology."
 CANCELLED = "Apply cancelled; nothing was changed."
@@ -64,3 +65,18 @@ def _steps(labels: list[str], limit: int = 4) -> str:
     shown = ", ".join(labels[:limit])
     return shown + (f", … ({len(labels) - limit} more)" if len(labels) > limit else "")
 
+
+
+def prewarm_lines(prewarmed: list[IndexCache]) -> list[str]:
+    """One line per `prewarm: true` collection after apply: what pg_prewarm loaded, or why not."""
+    lines = []
+    for cache in prewarmed:
+        where = f"{cache.collection} ({cache.database})"
+        if cache.problem:
+            lines.append(f"! prewarm {where}: {cache.problem}")
+        elif cache.index_name is None:
+            lines.append(f"- prewarm {where}: no valid vector index yet")
+        else:
+            share = "" if cache.cached_fraction is None else f", {cache.cached_fraction:.0%} in shared buffers"
+            lines.append(f"✓ prewarmed {where}: {cache.index_name}, {cache.loaded_blocks} blocks read{share}")
+    return lines

@@ -137,11 +137,24 @@ class DatabaseSpec(Spec):
         return value
 
 
+class BuildSpec(Spec):
+    """Session settings of this index's builds and online replacements (never left on the server)."""
+
+    maintenance_work_mem: str | None = Field(None, pattern=_MEMORY, description="Memory for the build, e.g. '2GB' (default: the server's).")
+    parallel_workers: int | None = Field(None, ge=0, le=64, description="Parallel maintenance workers for the build (default: the server's max_parallel_maintenance_workers).")
+
+    def settings(self) -> dict[str, str]:
+        values = {"maintenance_work_mem": self.maintenance_work_mem,
+                  "max_parallel_maintenance_workers": None if self.parallel_workers is None else str(self.parallel_workers)}
+        return {name: value for name, value in values.items() if value is not None}
+
+
 class IndexSpec(Spec):
     method: IndexMethod = IndexMethod.hnsw
     m: int | None = Field(None, ge=2, le=100, description="HNSW: links per node (default 16).")
     ef_construction: int | None = Field(None, ge=4, le=1000, description="HNSW: build candidate list (default 64, >= 2*m).")
     lists: int | None = Field(None, ge=1, le=32768, description="IVFFlat: number of lists (default 100).")
+    build: BuildSpec | None = Field(None, description="Settings of this index's builds (memory, parallel workers).")
 
     @model_validator(mode="after")
     def _parameters_fit_method(self) -> IndexSpec:
@@ -150,6 +163,8 @@ class IndexSpec(Spec):
             raise _error_at(hnsw_only[0], f"{hnsw_only[0]} applies only to method hnsw")
         if self.method is not IndexMethod.ivfflat and self.lists is not None:
             raise _error_at("lists", "lists applies only to method ivfflat")
+        if self.method is IndexMethod.none and self.build is not None:
+            raise _error_at("build", "build settings apply to a vector index; method none builds none")
         if self.method is IndexMethod.hnsw and self.effective_ef_construction < 2 * self.effective_m:
             raise _error_at(
                 "ef_construction",
@@ -259,6 +274,7 @@ class CollectionSpec(Spec):
     expose: ExposeSpec | None = None
     search: SearchSpec | None = None
     prevent_destroy: bool = Field(False, description="Never drop this collection, even with --allow-destroy.")
+    prewarm: bool = Field(False, description="Load the vector index into shared buffers (pg_prewarm) after apply and on check --prewarm.")
 
     @model_validator(mode="after")
     def _fits_pgvector(self) -> CollectionSpec:
