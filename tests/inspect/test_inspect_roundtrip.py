@@ -38,6 +38,7 @@ def original(pg_dbs, make_topology):
     data, env = topology_for(pg_dbs, prefix="RT", collections=COLLECTIONS)
     fdw = data["databases"]["pod1"]["fdw"]
     fdw.update(user="docs_reader", sslmode="disable", options={"fetch_size": 250, "use_remote_estimate": True})
+    data["databases"]["pod2"]["reader"] = {"connection_limit": 20, "statement_timeout": "30s", "work_mem": "8MB"}
     path = make_topology(data, env, name="original.yaml")
     outcome = apply_topology(path, approve=lambda plan: True)
     assert outcome.remaining is not None and outcome.remaining.is_empty
