@@ -8,8 +8,8 @@ from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA, gin_index_name, metadata_index_name, opclass, vector_index_name
 from vtopo import kinds
 from vtopo.spec.models import CollectionSpec, IndexMethod, Topology
-from vtopo.spec.names import owned_reader_role_name, server_name, split_qualified
-from vtopo.spec.resolve import FdwTarget
+from vtopo.spec.names import server_name, split_qualified
+from vtopo.spec.resolve import FdwTarget, reader_role as resolved_reader_role
 
 from .settings import reader_settings
 
@@ -67,7 +67,7 @@ def reader_role(topology: Topology, secondary: str, target: FdwTarget | None) ->
     dbname = target.dbname if target is not None else (fdw.dbname if fdw is not None else None)
     explicit = fdw.user if fdw is not None else None
     owner = {"topology": topology.name, "database_name": dbname, "default_name": not explicit}
-    return explicit or owned_reader_role_name(secondary, dbname), owner
+    return resolved_reader_role(topology, secondary, dbname), owner
 
 
 def _fields(spec: CollectionSpec) -> dict[str, str]:

@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from vtopo.errors import SecretError, SpecError
 
 from .models import Topology
-from .names import reader_role_name
+from .names import owned_reader_role_name
 from .secrets import Sensitive, resolve_text
 
 
@@ -31,9 +31,13 @@ class FdwTarget:
     password: Sensitive | None = field(default=None, compare=False)
 
 
-def reader_role(topology: Topology, database: str) -> str:
+def reader_role(topology: Topology, database: str, dbname: str | None = None) -> str:
+    """fdw.user, else the default name for the secondary's PostgreSQL database (desired/build
+    decides the same way; an earlier vtopo's name is kept there when it is live)."""
     fdw = topology.databases[database].fdw
-    return fdw.user if fdw is not None and fdw.user else reader_role_name(database)
+    if fdw is not None and fdw.user:
+        return fdw.user
+    return owned_reader_role_name(database, dbname or (fdw.dbname if fdw is not None else None))
 
 
 def dsn_defaults(parts: dict) -> dict[str, str]:
@@ -55,7 +59,7 @@ def fdw_target(topology: Topology, database: str, dsn: Sensitive, password: Sens
         host=fdw.host or defaults["host"],
         port=str(fdw.port or defaults["port"]),
         dbname=fdw.dbname or defaults["dbname"],
-        user=reader_role(topology, database),
+        user=reader_role(topology, database, fdw.dbname or defaults["dbname"]),
         password=password,
     )
 
