@@ -17,17 +17,17 @@ build was cut short): `vtopo plan` shows it as a create, and the next
 from __future__ import annotations
 
 import re
-import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
 
+from vtopo.apply.build_progress import BuildWatcher
+from vtopo.apply.session import statement_settings
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
-from vtopo.db.connection import connect
 from vtopo.db.queries import fetch_all
 from vtopo.desired.build import build_desired
-from vtopo.errors import VtopoError
 from vtopo.kinds.indexes import VECTOR_METHODS
 from vtopo.render.statements import render_sql
 from vtopo.spec.resolve import ResolvedTopology
@@ -38,7 +38,6 @@ from .errors import LoadError
 # which is built afterwards: rebuilding the whole graph is then cheaper than inserting into it.
 DEFER_RATIO = 1.0
 MAX_AUTO_MEMORY = 1 << 30  # sized maintenance_work_mem stays below 1 GB unless given
-_POLL_SECONDS = 0.5
 
 
 _MEMORY = re.compile(r"\d+\s*(kB|MB|GB|TB)?")
@@ -131,20 +130,12 @@ class VectorIndexAround:
             return
         if leftover is not None:  # left invalid by a cut build
             self._drop(leftover)
-        for name, value in build_settings(self.conn, self.desired, rows, vector_bytes, settings).items():
-            fetch_all(self.conn, "load/set_session", {"name": name, "value": value})
-        watcher = None
-        if progress is not None:
-            try:
-                watcher = _Watcher(self.resolved, self.database, self.conn.info.backend_pid, progress)
-            except VtopoError:
-                pass  # progress is best effort: no second session, no percent
-        try:
+        chosen = tuple(build_settings(self.conn, self.desired, rows, vector_bytes, settings).items())
+        watching = nullcontext() if progress is None else BuildWatcher(self.database, self.resolved.dsns[self.database]).build(
+            self.conn, lambda report: progress(report.phase, report.done or 0, report.total or 0))
+        with statement_settings(self.conn, chosen, local=False), watching:
             for statement in render_sql(self.desired, "create", concurrently=True, reveal=True):
                 self.conn.execute(statement.encode())
-        finally:
-            if watcher is not None:
-                watcher.stop()
         if not self.live().get(self.name, {}).get("valid"):
             self._drop(self.name)
             raise LoadError(f"collection {self.collection!r}: the vector index {self.name} was built but is not valid; "
@@ -171,29 +162,3 @@ def build_settings(conn: psycopg.Connection, index: CatalogObject, rows: int, ve
         memory = f"{max(server['memory'], min(wanted, MAX_AUTO_MEMORY)) // 1024}kB"
     workers = given.workers if given.workers is not None else min(server["workers"], server["worker_cap"])
     return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": str(workers)}
-
-
-class _Watcher:
-    """Polls pg_stat_progress_create_index from a second session while the build runs."""
-
-    def __init__(self, resolved: ResolvedTopology, database: str, pid: int, progress: IndexProgress) -> None:
-        self._stop = threading.Event()
-        self._conn = connect(database, resolved.dsns[database])
-        self._thread = threading.Thread(target=self._run, args=(pid, progress), daemon=True)
-        self._thread.start()
-
-    def _run(self, pid: int, progress: IndexProgress) -> None:
-        try:
-            while not self._stop.wait(_POLL_SECONDS):
-                for row in fetch_all(self._conn, "load/index_progress", {"pid": pid}):
-                    done, total = ((row["blocks_done"], row["blocks_total"]) if row["blocks_total"]
-                                   else (row["tuples_done"], row["tuples_total"]))
-                    progress(row["phase"], done or 0, total or 0)
-        except psycopg.Error:
-            pass  # progress is best effort: the build itself reports its errors
-        finally:
-            self._conn.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
