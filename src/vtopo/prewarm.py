@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from vtopo.capacity.read import collection_sizes, server_memory
 from vtopo.db.connection import connection, scrub, server_message
 from vtopo.db.queries import fetch_all
 from vtopo.errors import DatabaseError
@@ -49,21 +50,16 @@ def warm_indexes(resolved: ResolvedTopology, databases: set[str] | None = None, 
 
 
 def _one(conn: psycopg.Connection, database: str, collection: str, *, load: bool, secrets: list) -> IndexCache:
-    table = f"vecs.{collection}"  # collection names are plain identifiers (spec.names)
+    """The index and its cached fraction as `vtopo capacity` reads them, after pg_prewarm when `load`."""
     try:
-        loaded = None
-        if load:
-            rows = fetch_all(conn, "prewarm/index", {"table": table})
-            if not rows:
-                return IndexCache(database, collection, None)
-            loaded = rows[0]["blocks"]
-        if not fetch_all(conn, "prewarm/buffercache"):
-            rows = fetch_all(conn, "prewarm/index_name", {"table": table})
-            return IndexCache(database, collection, rows[0]["index_name"] if rows else None, loaded)
-        rows = fetch_all(conn, "prewarm/cached", {"table": table})
-        if not rows:
-            return IndexCache(database, collection, None, loaded)
-        row = rows[0]
-        return IndexCache(database, collection, row["index_name"], loaded, min(1.0, row["cached_blocks"] / row["size_blocks"]))
+        memory = server_memory(conn)
+        (size,) = collection_sizes(conn, [collection], memory, exact=False)
+        if size.vector_index is None or not size.vector_index_valid:
+            return IndexCache(database, collection, None)
+        if not load:
+            return IndexCache(database, collection, size.vector_index, None, size.vector_index_cached)
+        (loaded,) = fetch_all(conn, "prewarm/index", {"index": size.vector_index})
+        (after,) = collection_sizes(conn, [collection], memory, exact=False)
+        return IndexCache(database, collection, size.vector_index, loaded["blocks"], after.vector_index_cached)
     except psycopg.Error as error:
         return IndexCache(database, collection, None, problem=scrub(server_message(error), *secrets))

@@ -28,6 +28,7 @@ class CollectionSize:
     vector_index: str | None = None
     vector_index_method: str | None = None  # hnsw | ivfflat
     vector_index_bytes: int | None = None
+    vector_index_valid: bool | None = None  # False: a build that did not finish (searches cannot use it)
     vector_index_cached: float | None = None  # fraction in shared buffers; None: unknown
 
 

@@ -42,7 +42,7 @@ def collection_sizes(conn: psycopg.Connection, names: list[str], memory: ServerM
             name, present=True, rows_estimate=row["rows_estimate"], rows_exact=rows_exact,
             table_bytes=row["table_bytes"], indexes_bytes=row["indexes_bytes"], vector_index=row["vector_index"],
             vector_index_method=row["vector_index_method"], vector_index_bytes=row["vector_index_bytes"],
-            vector_index_cached=cached,
+            vector_index_valid=row["vector_index_valid"], vector_index_cached=cached,
         ))
     return sizes
 
