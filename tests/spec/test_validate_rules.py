@@ -293,6 +293,20 @@ BAD_FILES = [
          (11, "databases.shard_a.fdw.password", "unknown reference kind 'vault'")),
     case("env-name-in-dsn-middle", [("password=${env:ORBIT_SHARD_A_PASSWORD}", "password=${env:ORBIT SHARD}")],
          (8, "databases.shard_a.dsn", "${env:ORBIT SHARD}: not a valid environment variable name")),
+    # replicas
+    case("replicas-on-the-primary", [("primary: true\n", "primary: true\n    replicas: [{dsn: host=hub-2}]\n")],
+         (6, "databases.hub.replicas", "replicas apply to secondaries")),
+    case("reads-without-replicas", [("    fdw:\n      user: orbit_reader", "    reads: spread\n    fdw:\n      user: orbit_reader")],
+         (9, "databases.shard_a.reads", "reads chooses between the database and its replicas")),
+    case("reads-unknown", [("    fdw:\n      user: orbit_reader",
+                            "    replicas: [{dsn: host=shard-a-2}]\n    reads: nearest\n    fdw:\n      user: orbit_reader")],
+         (10, "databases.shard_a.reads", "'primary-first', 'replicas-first' or 'spread'")),
+    case("replica-literal-password", [("    fdw:\n      user: orbit_reader",
+                                       "    replicas:\n      - dsn: host=shard-a-2 password=hunter22\n    fdw:\n      user: orbit_reader")],
+         (10, "databases.shard_a.replicas.0.dsn", "the DSN holds a literal password")),
+    case("replica-max-lag", [("    fdw:\n      user: orbit_reader",
+                              "    replicas: [{dsn: host=shard-a-2, max_lag: soon}]\n    fdw:\n      user: orbit_reader")],
+         (9, "databases.shard_a.replicas.0.max_lag", "should match pattern")),
 ]
 
 
@@ -433,6 +447,9 @@ VALID_VARIANTS = [
     pytest.param([("measure: inner_product", "measure: cosine")], id="measure-cosine"),
     pytest.param([("measure: l2", "measure: inner_product")], id="measure-inner-product"),
     pytest.param([("iterative_scan: relaxed_order", "iterative_scan: strict_order")], id="iterative-scan-strict"),
+    pytest.param([("    fdw:\n      user: orbit_reader",
+                   "    replicas:\n      - dsn: ${env:ORBIT_SHARD_A_REPLICA_DSN}\n        fdw: {host: shard-a-2.internal, port: 5433}\n"
+                   "        max_lag: 2min\n    reads: replicas-first\n    fdw:\n      user: orbit_reader")], id="replicas"),
 ]
 
 

@@ -15,8 +15,9 @@ class CheckResult:
     collection: str
     database: str
     check: str
-    passed: bool | None  # None: not applicable (skipped)
+    passed: bool | None  # None: not applicable (skipped), or a warning
     detail: str
+    warning: bool = False  # passed is None: works, but needs a look (a lagging replica)
 
 
 def _nodes(plan: Any) -> Iterator[dict[str, Any]]:

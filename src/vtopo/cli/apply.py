@@ -104,6 +104,7 @@ def show_outcome(outcome: ApplyOutcome) -> None:
     warn_targeting(outcome.plan.targets, applied=True)
     if outcome.remaining is not None and outcome.remaining.is_empty:
         stderr.print(apply_report.VERIFIED)
+    print_lines(stderr, [diagnostic_line(problem) for problem in outcome.replicas_behind])
     print_lines(stderr, apply_report.prewarm_lines(outcome.prewarmed))
     if outcome.remaining is not None and not outcome.remaining.is_empty:
         stderr.print(apply_report.STILL_DIFFERENT)

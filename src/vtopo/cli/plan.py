@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from vtopo.operations.plan import PlanContext, command_line, make_plan, reachable_targets
+from vtopo.operations.plan import PlanContext, command_line, make_plan, reachable_targets, replica_notes
 from vtopo.plan.document import plan_document, write_plan
 from vtopo.report.markdown import render_markdown
 from vtopo.report.targeting import unreachable_lines
@@ -77,3 +77,4 @@ def show_unreachable(context: PlanContext, covered: str, *, proceed_with: str | 
     proceed = reachable_targets(topology, set(context.unreachable))
     line = command_line(proceed_with, str(topology.source_path), topology.environment, proceed) if proceed else None
     print_lines(stderr, unreachable_lines(reasons, line, covered=covered))
+    print_lines(stderr, [f"note: {note}" for note in replica_notes(topology, set(context.unreachable))])

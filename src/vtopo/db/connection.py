@@ -95,6 +95,18 @@ def connect(database: str, dsn: Sensitive, *, autocommit: bool = True, connect_t
         raise DatabaseUnreachable(database, message, hint=hint) from None
 
 
+def connect_first(database: str, dsns: list[Sensitive], **kwargs) -> psycopg.Connection:
+    """The first of `dsns` (a database and its replicas, in read order) that answers."""
+    failures: list[DatabaseUnreachable] = []
+    for dsn in dsns:
+        try:
+            return connect(database, dsn, **kwargs)
+        except DatabaseUnreachable as error:
+            failures.append(error)
+    first = failures[0]
+    raise DatabaseUnreachable(database, f"none of its {len(dsns)} servers answered; {first.reason}", hint=first.hint)
+
+
 @contextmanager
 def connection(database: str, dsn: Sensitive, **kwargs) -> Iterator[psycopg.Connection]:
     conn = connect(database, dsn, **kwargs)

@@ -167,7 +167,7 @@ def _add_remote_wiring(
         fdw = topology.databases[secondary].fdw
         options = {"extensions": "vector"}
         if target is not None:
-            options.update({"host": target.host, "port": target.port, "dbname": target.dbname})
+            options.update(target.server_options())
         if fdw is not None:
             server_options = fdw.options
             options["fetch_size"] = str(server_options.fetch_size)

@@ -23,10 +23,14 @@ def build_graph(
     title: str,
     mode: Mode = Mode.topology,
     statuses: Statuses | None = None,
+    replicas: Mapping[str, list[str | None]] | None = None,
 ) -> Graph:
-    """The picture of `objects`; statuses (by key) mark what changes or drifted (default: all same)."""
+    """The picture of `objects`; statuses (by key) mark what changes or drifted (default: all same);
+    replicas: labels of each database's read replicas."""
     order = [primary] + [name for name in databases if name != primary]
-    graph = Graph(title=title, mode=mode, databases=[DatabaseBox(name, name == primary) for name in order])
+    replicas = replicas or {}
+    graph = Graph(title=title, mode=mode,
+                  databases=[DatabaseBox(name, name == primary, tuple(replicas.get(name, ()))) for name in order])
     builder = _Builder(graph, primary, order, statuses or {})
     for obj in sorted(objects, key=lambda o: (o.kind.rank, order.index(o.database) if o.database in order else 99, o.name)):
         builder.add(obj)

@@ -53,9 +53,8 @@ def render_dot(graph: Graph) -> str:
         '  edge [fontname="Helvetica", fontsize=9, color="#57606a"];',
     ]
     for index, box in enumerate(graph.databases):
-        role = "primary" if box.primary else "secondary"
         lines.append(f"  subgraph cluster_{index} {{")
-        lines.append(f'    label={quote(f"{box.name} ({role})")}; style="rounded"; color="#8c959f";')
+        lines.append(f'    label={quote(f"{box.name} ({box.role})")}; style="rounded"; color="#8c959f";')
         for node in graph.nodes_in(box.name):
             lines.append(f"    {_node(graph, node)}")
         lines.append("  }")

@@ -64,8 +64,7 @@ def render_mermaid(graph: Graph) -> str:
     if graph.title:
         lines.append(f"  %% vtopo graph: {graph.title.replace(chr(10), ' ')}")
     for box in graph.databases:
-        role = "primary" if box.primary else "secondary"
-        lines.append(f'  subgraph {ids("db:" + box.name)}["{escape(box.name)} · {role}"]')
+        lines.append(f'  subgraph {ids("db:" + box.name)}["{escape(box.name)} · {escape(box.role)}"]')
         lines.append("    direction TB")
         for node in graph.nodes_in(box.name):
             lines.append(f"    {_node(graph, node, ids)}")

@@ -86,6 +86,17 @@ class Edge:
 class DatabaseBox:
     name: str
     primary: bool
+    replicas: tuple[str | None, ...] = ()  # host:port of each read replica (None: not in the file)
+
+    @property
+    def role(self) -> str:
+        if self.primary:
+            return "primary"
+        if not self.replicas:
+            return "secondary"
+        known = [label for label in self.replicas if label]
+        count = len(self.replicas)
+        return f"secondary + {count} replica{'s' if count > 1 else ''}" + (f" ({', '.join(known)})" if known else "")
 
 
 @dataclass

@@ -19,9 +19,10 @@ def _title(name: str | None, environment: str | None) -> str:
     return f"{label} ({environment})" if environment else label
 
 
-def topology_graph(desired: Catalog, *, primary: str, databases: list[str], name: str | None = None, environment: str | None = None) -> Graph:
+def topology_graph(desired: Catalog, *, primary: str, databases: list[str], name: str | None = None, environment: str | None = None,
+                   replicas: dict[str, list[str | None]] | None = None) -> Graph:
     title = _title(name, environment)
-    return build_graph(desired, primary=primary, databases=databases, title=title, mode=Mode.topology)
+    return build_graph(desired, primary=primary, databases=databases, title=title, mode=Mode.topology, replicas=replicas)
 
 
 def plan_graph(plan: Plan) -> Graph:
@@ -59,8 +60,10 @@ def drift(desired: Catalog, live: Catalog) -> tuple[list[CatalogObject], dict[Ke
 
 
 def live_graph(
-    desired: Catalog, live: Catalog, *, primary: str, databases: list[str], name: str | None = None, environment: str | None = None
+    desired: Catalog, live: Catalog, *, primary: str, databases: list[str], name: str | None = None, environment: str | None = None,
+    replicas: dict[str, list[str | None]] | None = None,
 ) -> Graph:
     objects, statuses = drift(desired, live)
     title = f"{_title(name, environment)}: live"
-    return build_graph(objects, primary=primary, databases=databases, title=title, mode=Mode.live, statuses=statuses)
+    return build_graph(objects, primary=primary, databases=databases, title=title, mode=Mode.live, statuses=statuses,
+                       replicas=replicas)

@@ -80,8 +80,7 @@ def render_text(graph: Graph) -> str:
                 if source is not None and source.database not in (box.name, None):
                     lines.append((Status.same, f"◀── {source.database}: {source.label} via postgres_fdw"))
             lines += _lines_for(graph, node, "", "", seen)
-        role = "primary" if box.primary else "secondary"
-        out += _box(f"{box.name} · {role}", lines)
+        out += _box(f"{box.name} · {box.role}", lines)
     legend = _legend(graph)
     if legend:
         out += ["", legend]

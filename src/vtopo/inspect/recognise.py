@@ -19,6 +19,7 @@ from vtopo.catalog.names import VECS_SCHEMA, measure_of
 from vtopo.kinds.role_setting import DATABASE
 from vtopo.spec.names import owned_reader_role_name, reader_role_name, server_name
 from vtopo.spec.models import ExposeSpec, IndexSpec, ServerOptions
+from vtopo.spec.reads import REPLICA_OPTIONS
 from vtopo.spec.resolve import dsn_defaults
 from vtopo.spec.secrets import find_references
 
@@ -211,6 +212,7 @@ def _database(source: Source, live: Catalog, primary: str, collections: dict[str
         fdw["password"] = f"${{env:{variable}}}"
     if fdw:
         entry["fdw"] = fdw
+    entry.update(source.replicas)
     return entry
 
 
@@ -220,6 +222,11 @@ def _server_facts(source: Source, server: CatalogObject, live: Catalog, primary:
     defaults = dsn_defaults(source.connection_facts())
     dbname = options.get("dbname") or defaults["dbname"]
     facts: dict[str, Any] = {}
+    if source.replicas.get("replicas"):
+        # Host lists name the replicas too (spec/reads.py): the file's own host and port stand.
+        for key in ("host", "port", *REPLICA_OPTIONS):
+            options.pop(key, None)
+        facts.update({key: source.fdw[key] for key in ("host", "port") if key in source.fdw})
     for key in ("host", "port", "dbname"):
         value = options.pop(key, None)
         if value is not None and value != defaults[key]:

@@ -28,6 +28,8 @@ class Source:
     dsn_text: str  # what the written file says (a reference, never a secret)
     primary: bool = False
     fdw: dict[str, Any] = field(default_factory=dict)  # the file's fdw block as written (references kept)
+    # The file's replicas and reads as written: a catalog does not say which hosts are standbys.
+    replicas: dict[str, Any] = field(default_factory=dict)
 
     def connection_facts(self) -> dict[str, str]:
         """host, port, dbname, user of the DSN (never the password)."""
@@ -63,6 +65,7 @@ def sources_from_file(path: Path, env: str | None = None) -> Sources:
             dsn_text=spec.dsn,
             primary=spec.primary,
             fdw=spec.fdw.model_dump(mode="json", exclude_defaults=True) if spec.fdw else {},
+            replicas=spec.model_dump(mode="json", include={"replicas", "reads"}, exclude_defaults=True),
         )
         for name, spec in topology.databases.items()
     ]
@@ -109,5 +112,5 @@ def sources_from_pairs(pairs: list[str], primary: str | None) -> Sources:
 
 
 def with_primary(sources: Sources, primary: str) -> Sources:
-    databases = [Source(s.name, s.dsn, s.dsn_text, s.name == primary, s.fdw) for s in sources.databases]
+    databases = [Source(s.name, s.dsn, s.dsn_text, s.name == primary, s.fdw, s.replicas) for s in sources.databases]
     return Sources(databases, sources.name)

@@ -10,7 +10,7 @@ import yaml
 # Key order inside each section, as the README shows it.
 ORDER = {
     "top": ["version", "name", "databases", "collections"],
-    "database": ["primary", "dsn", "fdw"],
+    "database": ["primary", "dsn", "fdw", "reader", "replicas", "reads"],
     "fdw": ["host", "port", "dbname", "user", "password", "sslmode", "options"],
     "collection": ["database", "dimension", "type", "measure", "index", "metadata", "gin_index", "search", "expose", "prevent_destroy"],
     "index": ["method", "m", "ef_construction", "lists"],

@@ -76,11 +76,30 @@ def initialize(data_dir: Path, password: str, options: ServerOptions) -> None:
     (data_dir / "pg_hba.conf").write_text(
         "# vtopo local server: sockets trusted, TCP needs a password (as in production)\n"
         "local   all   all                  trust\n"
+        "local   replication   all          trust\n"
         "host    all   all   127.0.0.1/32   scram-sha-256\n"
         "host    all   all   ::1/128        scram-sha-256\n"
     )
     with (data_dir / "postgresql.conf").open("a") as conf:
         conf.write(_settings(options))
+
+
+def make_standby(primary_dir: Path, standby_dir: Path) -> None:
+    """A streaming standby of the running server of primary_dir in standby_dir (pg_basebackup
+    -R over the local socket), ready for start(). Its settings and passwords are the primary's."""
+    current = running(primary_dir)
+    if current is None:
+        raise LocalServerError(f"the server of {primary_dir} is not running: start it before copying it")
+    if standby_dir.exists() and any(standby_dir.iterdir()):
+        raise LocalServerError(f"{standby_dir} is not empty")
+    system.make_private_dir(standby_dir)
+    args = ["-D", str(standby_dir), "-R", "-X", "stream", "-c", "fast", "-h", str(socket_dir(primary_dir)),
+            "-p", str(current.port), "-U", SUPERUSER]
+    done = system.run("pg_basebackup", args, timeout=300)
+    if done.returncode != 0:
+        shutil.rmtree(standby_dir, ignore_errors=True)
+        raise LocalServerError(f"pg_basebackup of {primary_dir} failed:\n{_tail(done.stdout)}")
+    (standby_dir / LOG_NAME).unlink(missing_ok=True)  # the primary's log, copied along
 
 
 def running(data_dir: Path) -> Running | None:

@@ -16,6 +16,7 @@ from vtopo.introspect.state import PlanContext, read_state
 from vtopo.plan.document import read_plan
 from vtopo.plan.model import Plan
 from vtopo.prewarm import IndexCache, warm_indexes
+from vtopo.replication import wait_for_replicas
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
@@ -57,6 +58,7 @@ class ApplyOutcome:
     journal_problems: list[Diagnostic] = field(default_factory=list)  # the journal could not be written (warnings)
     check: ClosingCheck | None = None  # with ApplyOptions(check=True), once nothing remains to apply
     prewarmed: list[IndexCache] = field(default_factory=list)  # `prewarm: true` indexes loaded once converged
+    replicas_behind: list[Diagnostic] = field(default_factory=list)  # replicas that had not replayed the changes (warnings)
 
 
 @runtime_checkable
@@ -112,6 +114,9 @@ def apply_topology(
         # Verified within the same targets; a targeted collection the apply dropped is no longer known.
         context = read_state(topology, resolved, databases=needed)
         outcome.remaining = plan_from_state(context, plan.targets, strict_targets=False)
+    if outcome.result is not None:
+        # Reads through the primary may land on a replica: it must have the changes too.
+        outcome.replicas_behind = wait_for_replicas(resolved, {change.database for change in plan.changes})
     converged = plan.is_empty or (outcome.remaining is not None and outcome.remaining.is_empty)
     if converged and (outcome.result is None or not outcome.result.failed):
         outcome.prewarmed = warm_indexes(resolved, needed, load=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from vtopo.check.cache import cache_results
 from vtopo.check.probe import run_checks
+from vtopo.check.replicas import replica_results
 from vtopo.check.verdict import CheckResult
 from vtopo.diff.targets import resolve_targets
 from vtopo.introspect.state import PlanContext, read_state
@@ -32,7 +33,8 @@ def check_state(
     `prewarm: true` collections first (their cached fraction is reported either way)."""
     # Measured before the probes below, whose searches read the index themselves.
     cached = cache_results(context.resolved, context.read, collections, load=prewarm)
-    return CheckReport(run_checks(context, analyze=analyze, collections=collections) + cached)
+    probed = run_checks(context, analyze=analyze, collections=collections)
+    return CheckReport(probed + cached + replica_results(context, collections))
 
 
 def checked_collections(topology: Topology, targets: list[str] | None) -> set[str] | None:

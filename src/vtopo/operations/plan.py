@@ -43,6 +43,21 @@ def needed_databases(topology: Topology, targets: list[str] | None) -> set[str] 
     return {topology.primary_name, *chosen.databases, *(topology.collections[name].database for name in chosen.collections)}
 
 
+def replica_notes(topology: Topology, unreachable: set[str]) -> list[str]:
+    """For an unreachable database with replicas: reads go on, changes wait for its own server."""
+    notes = []
+    for database in sorted(unreachable):
+        spec = topology.databases.get(database)
+        count = len(spec.replicas) if spec is not None else 0
+        if count:
+            notes.append(
+                f"{database} has {count} replica{'s' if count > 1 else ''}: reads through the primary and direct reads "
+                f"go on from {'them' if count > 1 else 'it'}, but changes (DDL) need {database}'s own server "
+                f"(databases.{database}.dsn); vtopo never writes to a replica"
+            )
+    return notes
+
+
 def reachable_targets(topology: Topology, unreachable: set[str]) -> list[str] | None:
     """--target values that cover everything but what the unreachable databases serve: the
     reachable secondaries (with their collections' primary side) and the primary's own

@@ -6,10 +6,9 @@ from vtopo.catalog.model import fingerprint
 from vtopo.errors import DatabaseUnreachable, PlanError
 from vtopo.introspect.state import PlanContext
 from vtopo.plan.model import Plan
-
 from vtopo.spec.models import Topology
 
-from .plan import command_line, database_order, reachable_targets
+from .plan import command_line, database_order, reachable_targets, replica_notes
 
 
 def check_hazards(plan: Plan, allow_destroy: bool) -> None:
@@ -70,5 +69,6 @@ def refuse_unreachable(topology: Topology, unreachable: dict[str, DatabaseUnreac
     else:
         line = command_line("apply", str(topology.source_path), topology.environment, proceed)
         hints.append(f"to apply what does not need {names}: {line} (then a full apply once {names} is back)")
+    hints += replica_notes(topology, set(unreachable))
     message = [error.message for error in unreachable.values()]
     return PlanError("\n".join([*message, "nothing was applied: an apply without --target needs every database"]), hint="; ".join(hints))

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
+
+import psycopg
 
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from vtopo.load import BuildSettings, LoadReport
 
 MAX_LIMIT = 1000  # Vecs's limit
+T = TypeVar("T")
 
 
 def connect(path: str | Path | None = None, *, env: str | None = None) -> "Client":
@@ -116,12 +119,13 @@ class Collection:
             target, tree, query=query, measure=chosen, limit=limit,
             include_value=include_value, include_metadata=include_metadata,
         )
-        conn = self._connection()
-        with database_errors(self._client._sessions, target):
+        def search(conn):
             with conn.transaction():
                 if settings is not None:
                     conn.execute(*settings)
-                rows = conn.execute(*statement).fetchall()
+                return conn.execute(*statement).fetchall()
+
+        rows = self._read(search)
         if not include_value and not include_metadata:
             return [row[0] for row in rows]
         return [tuple(float(v) if include_value and i == 1 else v for i, v in enumerate(row)) for row in rows]
@@ -170,9 +174,7 @@ class Collection:
         wanted = _ids(ids)
         if not wanted:
             return []
-        conn = self._connection()
-        with database_errors(self._client._sessions, self._target):
-            rows = conn.execute(*fetch_statement(self._target, wanted)).fetchall()
+        rows = self._read(lambda conn: conn.execute(*fetch_statement(self._target, wanted)).fetchall())
         found = {row[0]: (row[0], parse_vector_text(row[1]), row[2]) for row in rows}
         return [found[i] for i in dict.fromkeys(wanted) if i in found]
 
@@ -195,15 +197,33 @@ class Collection:
 
     # -- helpers ---------------------------------------------------------
 
-    def _connection(self):
+    def _connection(self, *, read: bool = False):
+        """Writes: the database's own server. Reads: where its `reads` chooses (maybe a replica)."""
         sessions = self._client._sessions
         if self._target.through_view:
             return sessions.connection(self._target.database)
         if not self._checked:
-            conn = require_collection(sessions, self._target)
+            conn = require_collection(sessions, self._target, read=read)
             self._checked = True
             return conn
-        return sessions.connection(self._target.database)
+        return sessions.reading(self._target.database) if read else sessions.connection(self._target.database)
+
+    def _read(self, work: Callable[[Any], T]) -> T:
+        """work(conn) on a reading connection; when the server it read from went away and the
+        database has replicas, once more on the next live one (a read is safe to repeat)."""
+        sessions = self._client._sessions
+        retry = not self._target.through_view and sessions.has_replicas(self._target.database)
+        while True:
+            conn = self._connection(read=True)
+            try:
+                return work(conn)
+            except psycopg.OperationalError as error:
+                if retry and conn.broken:
+                    retry = False
+                    continue
+                raise describe(error, sessions, self._target) from None
+            except psycopg.Error as error:
+                raise describe(error, sessions, self._target) from None
 
     def _writable(self, action: str) -> Target:
         if self._target.through_view:

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from vtopo.errors import DatabaseError
-from vtopo.db.connection import connect, scrub, server_message
+from vtopo.db.connection import connect, connect_first, scrub, server_message
 from vtopo.spec.resolve import ResolvedTopology
 
 from .errors import unreachable_secondary_hint
@@ -23,21 +23,39 @@ from .target import Target
 
 
 class Sessions:
+    """Writes go to each database's own server; reads of a database with replicas go where its
+    `reads` chooses (spec/reads.py), and to the next live server when that one goes away."""
+
     def __init__(self, resolved: ResolvedTopology) -> None:
         self.resolved = resolved
         self._connections: dict[str, psycopg.Connection] = {}
+        self._readers: dict[str, psycopg.Connection] = {}
 
     def connection(self, database: str) -> psycopg.Connection:
         conn = self._connections.get(database)
-        if conn is None or conn.closed:
+        if conn is None or conn.closed or conn.broken:
             conn = connect(database, self.resolved.dsns[database])
             self._connections[database] = conn
         return conn
 
+    def has_replicas(self, database: str) -> bool:
+        return bool(self.resolved.replica_dsns.get(database))
+
+    def reading(self, database: str) -> psycopg.Connection:
+        """A connection for reads of `database`: its own server or one of its replicas."""
+        if not self.has_replicas(database):
+            return self.connection(database)
+        conn = self._readers.get(database)
+        if conn is None or conn.closed or conn.broken:
+            conn = connect_first(database, self.resolved.read_dsns(database))
+            self._readers[database] = conn
+        return conn
+
     def close(self) -> None:
-        for conn in self._connections.values():
+        for conn in [*self._connections.values(), *self._readers.values()]:
             conn.close()
         self._connections.clear()
+        self._readers.clear()
 
 
 @contextmanager
@@ -90,9 +108,10 @@ def live_vector_type(conn: psycopg.Connection, name: str) -> str | None:
     return row[0] if row else None
 
 
-def require_collection(sessions: Sessions, target: Target) -> psycopg.Connection:
-    """The connection to the collection's database, once its table is known to match the topology."""
-    conn = sessions.connection(target.database)
+def require_collection(sessions: Sessions, target: Target, *, read: bool = False) -> psycopg.Connection:
+    """The connection to the collection's database (for reads: maybe a replica's), once its
+    table is known to match the topology."""
+    conn = sessions.reading(target.database) if read else sessions.connection(target.database)
     with database_errors(sessions, target):
         live = live_vector_type(conn, target.collection)
     apply_hint = _apply_hint(sessions)

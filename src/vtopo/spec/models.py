@@ -115,26 +115,63 @@ class ReaderSpec(Spec):
         return {name: value for name, value in values.items() if value is not None}
 
 
+def _checked_dsn(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if _literal_password_in_dsn(value):
+        raise ValueError("the DSN holds a literal password; use ${env:NAME} or ${file:PATH} for it")
+    return value
+
+
+Dsn = Annotated[str, AfterValidator(_checked_dsn)]
+
+
+class Reads(str, Enum):
+    """Which server of a database with replicas answers reads (libpq's choice: spec/reads.py)."""
+
+    primary_first = "primary-first"
+    replicas_first = "replicas-first"
+    spread = "spread"
+
+
+class ReplicaFdwSpec(Spec):
+    """Where the primary reaches this replica (defaults from its dsn, like the database's fdw)."""
+
+    host: str | None = Field(None, description="Defaults to the host of the replica's dsn.")
+    port: int | None = Field(None, ge=1, le=65535, description="Defaults to the port of the replica's dsn.")
+
+
+class ReplicaSpec(Spec):
+    """A streaming standby of the database: vtopo reads from it, never writes to it."""
+
+    dsn: Dsn = Field(description="How vtopo reaches the replica (same database and roles as the database's own dsn).")
+    fdw: ReplicaFdwSpec | None = None
+    max_lag: str = Field("30s", pattern=_DURATION, description="Replay lag above which `vtopo check` warns, e.g. '30s'.")
+
+
 class DatabaseSpec(Spec):
     primary: bool = Field(False, strict=True)
-    dsn: str = Field(description="libpq URI or key=value string; put the password in a ${env:...} reference.")
+    dsn: Dsn = Field(description="libpq URI or key=value string; put the password in a ${env:...} reference.")
     fdw: FdwSpec | None = None
     reader: ReaderSpec | None = Field(None, description="Limits of the reader role the primary logs in as here (secondaries only).")
+    replicas: list[ReplicaSpec] = Field(default_factory=list, max_length=32,
+                                        description="Streaming standbys of this database that reads may use (secondaries only).")
+    reads: Reads | None = Field(None, description="Which server answers reads: spread (default: any live one, at random), primary-first or replicas-first.")
 
     @model_validator(mode="after")
     def _reader_only_on_secondaries(self) -> DatabaseSpec:
         if self.primary and self.reader is not None:
             raise _error_at("reader", "the primary has no reader role: reader limits belong to the secondaries the primary reads")
+        if self.primary and self.replicas:
+            raise _error_at("replicas", "replicas apply to secondaries: the primary is where clients connect; "
+                            "give its replicas to your clients' connection strings")
+        if self.reads is not None and not self.replicas:
+            raise _error_at("reads", "reads chooses between the database and its replicas; add replicas or remove reads")
         return self
 
-    @field_validator("dsn")
-    @classmethod
-    def _dsn_has_no_literal_password(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        if _literal_password_in_dsn(value):
-            raise ValueError("the DSN holds a literal password; use ${env:NAME} or ${file:PATH} for it")
-        return value
+    @property
+    def effective_reads(self) -> Reads:
+        return self.reads or Reads.spread
 
 
 class BuildSpec(Spec):
@@ -354,7 +391,9 @@ class Topology(Spec):
         """(key_path, kind, name) of every ${...} reference in the file."""
         found: list[tuple[str, str, str]] = []
         for db_name, db in self.databases.items():
-            for key, text in (("dsn", db.dsn), ("fdw.password", db.fdw.password if db.fdw else None)):
+            texts = [("dsn", db.dsn), ("fdw.password", db.fdw.password if db.fdw else None)]
+            texts += [(f"replicas[{index}].dsn", replica.dsn) for index, replica in enumerate(db.replicas)]
+            for key, text in texts:
                 for kind, name in find_references(text or ""):
                     found.append((f"databases.{db_name}.{key}", kind, name))
         return found

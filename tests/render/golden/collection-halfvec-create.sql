@@ -2,6 +2,6 @@ CREATE TABLE "vecs"."corals" (
     id character varying NOT NULL,
     vec halfvec(384) NOT NULL,
     metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
-    CONSTRAINT "corals_pkey" PRIMARY KEY (id)
+    PRIMARY KEY (id)
 );
 COMMENT ON TABLE "vecs"."corals" IS 'vtopo:{"collection":"corals"}';
