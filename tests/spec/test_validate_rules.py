@@ -267,7 +267,7 @@ BAD_FILES = [
     case(
         "unknown-key-no-close-match",
         [("type: vector", "type: vector\n    zzz: 1")],
-        (17, "collections.papers.zzz", "unknown key 'zzz'; allowed: database, dimension, type, measure, index"),
+        (17, "collections.papers.zzz", "unknown key 'zzz'; allowed: database, shards, dimension, type, measure, index"),
     ),
     case(
         "required-key-missing",  # the line of the mapping that misses it

@@ -12,6 +12,9 @@ PG_TYPE_NAMES = {
     "timestamptz": "timestamp with time zone",
 }
 TYPE_FROM_PG = {pg: name for name, pg in PG_TYPE_NAMES.items()}
+# A shard's exposure view (and the primary's foreign table over it) ends with the row's bucket
+# (shards/placement.py), so the primary can read only the buckets the shard owns.
+BUCKET_COLUMN = ["vtopo_bucket", "integer"]
 
 
 def view_columns(vector_type: str, dimension: int, fields: dict[str, str]) -> list[list[str]]:
@@ -23,4 +26,4 @@ def view_columns(vector_type: str, dimension: int, fields: dict[str, str]) -> li
 
 def fields_of(columns: list[list[str]]) -> dict[str, str]:
     """The promoted fields (name -> topology type) of a live view's columns."""
-    return {name: TYPE_FROM_PG.get(pg_type, pg_type) for name, pg_type in columns[3:]}
+    return {name: TYPE_FROM_PG.get(pg_type, pg_type) for name, pg_type in columns[3:] if [name, pg_type] != BUCKET_COLUMN}

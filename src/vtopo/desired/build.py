@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 
-from vtopo.catalog.columns import view_columns
+from vtopo.catalog.columns import BUCKET_COLUMN, view_columns
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA, gin_index_name, metadata_index_name, opclass, vector_index_name
 from vtopo import kinds
 from vtopo.spec.models import CollectionSpec, IndexMethod, Topology
-from vtopo.spec.names import server_name, split_qualified
+from vtopo.shards.placement import BucketMap, placement
+from vtopo.spec.names import server_name, shard_table_name, split_qualified
 from vtopo.spec.resolve import FdwTarget, reader_role as resolved_reader_role
 
 from .settings import reader_settings
@@ -74,13 +75,16 @@ def _fields(spec: CollectionSpec) -> dict[str, str]:
     return {name: field_spec.type.value for name, field_spec in spec.metadata.items()}
 
 
-def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None = None) -> Catalog:
+def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None = None,
+                  bucket_maps: dict[str, BucketMap] | None = None) -> Catalog:
     """All objects the topology asks for. fdw_targets (resolved connection facts and
-    passwords per secondary) may be None offline; servers then carry no host/port."""
+    passwords per secondary) may be None offline; servers then carry no host/port.
+    bucket_maps: the bucket map in effect per sharded collection (default: its placement)."""
     catalog = Catalog()
     primary = topology.primary_name
     fdw_targets = fdw_targets or {}
-    holding = {spec.database for spec in topology.collections.values()}
+    bucket_maps = bucket_maps or {}
+    holding = {database for spec in topology.collections.values() for database in spec.databases}
 
     for database in topology.databases:
         if database in holding:
@@ -90,9 +94,10 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
         catalog.add(kinds.extension.new(primary, "vector"))
 
     for name, spec in topology.collections.items():
-        _add_collection(catalog, spec.database, name, spec)
-        if spec.prewarm and spec.index.method.value != "none" and not catalog.get(key_of(spec.database, K.extension, "pg_prewarm")):
-            catalog.add(kinds.extension.new(spec.database, "pg_prewarm"))
+        for database in spec.databases:
+            _add_collection(catalog, database, name, spec)
+            if spec.prewarm and spec.index.method.value != "none" and not catalog.get(key_of(database, K.extension, "pg_prewarm")):
+                catalog.add(kinds.extension.new(database, "pg_prewarm"))
 
     exposed_remote = {n: s for n, s in topology.collections.items() if s.expose and s.database != primary}
     if exposed_remote:
@@ -106,16 +111,24 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
         fields = _fields(spec)
         columns = view_columns(spec.type.value, spec.dimension, fields)
         view_key = key_of(primary, K.exposed_view, spec.expose.view)
+        shards = None
         if spec.database == primary:
             source = [VECS_SCHEMA, name]
             readable = [(key_of(primary, K.schema, VECS_SCHEMA), [VECS_SCHEMA], "USAGE"),
                         (key_of(primary, K.collection, name), source, "SELECT")]
+        elif spec.sharded:
+            shards = _add_shard_wiring(catalog, topology, name, spec, columns, fields, fdw_targets,
+                                       bucket_maps.get(name) or placement(spec.shards))
+            source = [VTOPO_SCHEMA, shards[0]["table"]]
+            readable = [(key_of(primary, K.schema, VTOPO_SCHEMA), [VTOPO_SCHEMA], "USAGE")]
+            readable += [(key_of(primary, K.foreign_table, shard["table"]), [VTOPO_SCHEMA, shard["table"]], "SELECT") for shard in shards]
         else:
             source = [VTOPO_SCHEMA, name]
             _add_remote_wiring(catalog, topology, name, spec, columns, fields, fdw_targets.get(spec.database))
             readable = [(key_of(primary, K.schema, VTOPO_SCHEMA), [VTOPO_SCHEMA], "USAGE"),
                         (key_of(primary, K.foreign_table, name), source, "SELECT")]
-        catalog.add(kinds.exposed_view.new(primary, spec.expose.view, collection_name=name, source=source, columns=columns, fields=fields))
+        catalog.add(kinds.exposed_view.new(primary, spec.expose.view, collection_name=name, source=source, columns=columns,
+                                           fields=fields, shards=shards))
         # security_invoker views check the caller's rights on what they read, too.
         readable.append((view_key, list(split_qualified(spec.expose.view)), "SELECT"))
         schemas = [split_qualified(spec.expose.view)[0]]
@@ -123,9 +136,11 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
         if function_name is not None:
             catalog.add(kinds.search_function.new(
                 primary, function_name, collection_name=name, view=spec.expose.view,
-                server=None if spec.database == primary else server_name(spec.database), source=source,
+                server=None if spec.database == primary or shards else server_name(spec.database), source=source,
                 vector_type=spec.type.value, dimension=spec.dimension, measure=spec.measure.value,
                 columns=columns, fields=fields, grant=spec.expose.grant,
+                shards=None if shards is None else [{"server": server_name(shard["shard"]), "buckets": shard["buckets"]}
+                                                    for shard in shards],
             ))
             schemas.append(split_qualified(function_name)[0])
         for schema_name in dict.fromkeys(schemas):
@@ -145,6 +160,28 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
     return catalog
 
 
+def _add_shard_wiring(
+    catalog: Catalog,
+    topology: Topology,
+    name: str,
+    spec: CollectionSpec,
+    columns: list[list[str]],
+    fields: dict[str, str],
+    fdw_targets: dict[str, FdwTarget],
+    bucket_map: BucketMap,
+) -> list[dict]:
+    """Each shard wired like a secondary, its exposure view with the rows' bucket; returns
+    [{shard, table, buckets}]: the primary's foreign table over each shard and the buckets
+    the primary reads there (the map in effect)."""
+    shards = []
+    for shard in spec.shards:
+        table = shard_table_name(name, shard)
+        _add_remote_wiring(catalog, topology, name, spec, [*columns, BUCKET_COLUMN], fields, fdw_targets.get(shard),
+                           secondary=shard, foreign_table=table)
+        shards.append({"shard": shard, "table": table, "buckets": sorted(bucket_map.get(shard, []))})
+    return shards
+
+
 def _add_remote_wiring(
     catalog: Catalog,
     topology: Topology,
@@ -153,9 +190,13 @@ def _add_remote_wiring(
     columns: list[list[str]],
     fields: dict[str, str],
     target: FdwTarget | None,
+    *,
+    secondary: str | None = None,
+    foreign_table: str | None = None,
 ) -> None:
     """Exposure view + reader role on the secondary; server, mapping, foreign table on the primary."""
-    primary, secondary = topology.primary_name, spec.database
+    primary, secondary = topology.primary_name, secondary or spec.database
+    foreign_table = foreign_table or name
     role_name, owner = reader_role(topology, secondary, target)
     if catalog.get(key_of(secondary, K.schema, VTOPO_SCHEMA)) is None:
         catalog.add(kinds.schema.new(secondary, VTOPO_SCHEMA))
@@ -187,7 +228,7 @@ def _add_remote_wiring(
     catalog.add(
         kinds.foreign_table.new(
             primary,
-            name,
+            foreign_table,
             server=server_name(secondary),
             columns=columns,
             options={"schema_name": VTOPO_SCHEMA, "table_name": name, "updatable": "false"},

@@ -16,18 +16,19 @@ from .relations import columns_of, lock_hazards, relation_rows
 
 
 def new(
-    database: str, qualified_name: str, *, collection_name: str, source: list[str], columns: list[list[str]], fields: dict[str, str], managed: bool = True
+    database: str, qualified_name: str, *, collection_name: str, source: list[str], columns: list[list[str]], fields: dict[str, str],
+    shards: list[dict[str, Any]] | None = None, managed: bool = True,
 ) -> CatalogObject:
-    """source: [schema, relation] the view reads (a foreign table, or vecs.<name> on the primary)."""
+    """source: [schema, relation] the view reads (a foreign table, or vecs.<name> on the primary).
+    shards (a sharded collection): [{shard, table, buckets}], the view is the UNION ALL of each
+    shard's foreign table limited to the buckets the shard owns: the bucket map in effect."""
     source_kind = ObjectKind.foreign_table if source[0] == VTOPO_SCHEMA else ObjectKind.collection
-    return CatalogObject.make(
-        database,
-        ObjectKind.exposed_view,
-        qualified_name,
-        {"collection": collection_name, "source": source, "columns": columns, "fields": fields, "security_invoker": True},
-        depends_on=[key_of(database, source_kind, source[1])],
-        managed=managed,
-    )
+    spec: dict[str, Any] = {"collection": collection_name, "source": source, "columns": columns, "fields": fields, "security_invoker": True}
+    depends_on = [key_of(database, source_kind, source[1])]
+    if shards:
+        spec["shards"] = shards
+        depends_on = [key_of(database, ObjectKind.foreign_table, shard["table"]) for shard in shards]
+    return CatalogObject.make(database, ObjectKind.exposed_view, qualified_name, spec, depends_on=depends_on, managed=managed)
 
 
 class ExposedView(Kind):
@@ -53,6 +54,7 @@ class ExposedView(Kind):
                 source=list((marker or {}).get("source") or ["", ""]),
                 columns=columns,
                 fields=fields_of(columns),
+                shards=(marker or {}).get("shards"),
                 managed=marker is not None and row["kind"] == "v",
             )
             if "security_invoker=true" not in (row["options"] or []):
@@ -65,6 +67,11 @@ class ExposedView(Kind):
         canvas.own_status(node_id, obj)
         schema, relation = (list(spec.get("source") or []) + ["", ""])[:2]
         status = canvas.status(obj)[0]
+        shards = spec.get("shards") or []
+        for shard in shards:  # a sharded collection's view reads every shard's foreign table
+            canvas.edge(canvas.foreign_table_id(shard["table"]), node_id, canvas.EdgeKind.reads, status)
+        if shards:
+            return
         if schema == VTOPO_SCHEMA and relation:
             canvas.edge(canvas.foreign_table_id(relation), node_id, canvas.EdgeKind.reads, status)
         elif schema == VECS_SCHEMA and relation:

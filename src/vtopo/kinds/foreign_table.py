@@ -73,5 +73,6 @@ class ForeignTable(Kind):
         if spec.get("server"):
             canvas.edge(canvas.server_id(spec["server"]), node_id, canvas.EdgeKind.serves, status)
             remote = canvas.server_targets.get(spec["server"])
-            if remote:
-                canvas.edge(canvas.exposure_id(remote, obj.name), node_id, canvas.EdgeKind.fdw, status)
+            if remote:  # the exposure view it reads there (a shard's foreign table is named for its shard too)
+                exposure = (spec.get("options") or {}).get("table_name") or obj.name
+                canvas.edge(canvas.exposure_id(remote, exposure), node_id, canvas.EdgeKind.fdw, status)

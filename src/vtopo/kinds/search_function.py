@@ -45,24 +45,26 @@ def new(
     security_definer: bool | None = None,
     version: int = FUNCTION_FORMAT,
     managed: bool = True,
+    shards: list[dict[str, Any]] | None = None,
 ) -> CatalogObject:
     """view: the exposed view it accompanies. server: the foreign server a remote collection is reached through (None: on the primary).
-    source: [schema, relation] it reads there (vtopo.<name> remote, vecs.<name> local)."""
-    needs = [key_of(database, ObjectKind.foreign_server, server) if server else key_of(database, ObjectKind.collection, source[1])]
+    source: [schema, relation] it reads there (vtopo.<name> remote, vecs.<name> local).
+    shards (a sharded collection): [{server, buckets}]: every shard is searched at once for
+    the buckets it owns, and the nearest of all their answers returned."""
+    if shards:
+        needs = [key_of(database, ObjectKind.foreign_server, shard["server"]) for shard in shards]
+    else:
+        needs = [key_of(database, ObjectKind.foreign_server, server) if server else key_of(database, ObjectKind.collection, source[1])]
     needs += [key_of(database, ObjectKind.role, role) for role in grant]
-    return CatalogObject.make(
-        database,
-        ObjectKind.search_function,
-        qualified_name,
-        {
-            "collection": collection_name, "view": view, "server": server, "source": source, "vector_type": vector_type,
-            "dimension": dimension, "measure": measure, "columns": columns, "fields": fields,
-            "grant": sorted(grant), "security_definer": bool(server) if security_definer is None else security_definer,
-            "format": version,
-        },
-        depends_on=needs,
-        managed=managed,
-    )
+    spec: dict[str, Any] = {
+        "collection": collection_name, "view": view, "server": server, "source": source, "vector_type": vector_type,
+        "dimension": dimension, "measure": measure, "columns": columns, "fields": fields,
+        "grant": sorted(grant), "security_definer": bool(server or shards) if security_definer is None else security_definer,
+        "format": version,
+    }
+    if shards:
+        spec["shards"] = shards
+    return CatalogObject.make(database, ObjectKind.search_function, qualified_name, spec, depends_on=needs, managed=managed)
 
 
 class SearchFunction(Kind):
@@ -74,8 +76,11 @@ class SearchFunction(Kind):
         return lock_hazards(change)
 
     def template_context(self, obj: CatalogObject, old: CatalogObject | None) -> dict[str, Any]:
-        # Its statements' names on the shared connection: short and distinct per function.
-        statements = "vtopo_" + hashlib.sha1(obj.name.encode()).hexdigest()[:12]
+        # Its statements' names on the shared connection: short and distinct per function. A
+        # sharded one's statements hold the bucket map: new names whenever the map moves, so a
+        # connection never answers from a statement prepared for the old map.
+        identity = obj.name + (obj.spec if obj.spec_dict.get("shards") else "")
+        statements = "vtopo_" + hashlib.sha1(identity.encode()).hexdigest()[:12]
         return {"operator": OPERATOR[obj.spec_dict["measure"]], "max_count": MAX_MATCH_COUNT, "statements": statements}
 
     def collection_of(self, obj: CatalogObject) -> str | None:
@@ -102,6 +107,7 @@ class SearchFunction(Kind):
                 security_definer=row["security_definer"],
                 version=spec.get("format", 0),
                 managed=marker is not None and "collection" in spec,
+                shards=spec.get("shards"),
             )
 
     def draw(self, canvas: Any, obj: CatalogObject, spec: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from psycopg import sql
 
 from vtopo.catalog.names import READER_SETTING
 from vtopo.resources import templates_dir
+from vtopo.shards.placement import BUCKETS
 from vtopo.spec.secrets import MASK, Sensitive
 
 
@@ -85,6 +86,14 @@ def integer(value: Any) -> Quoted:
     if isinstance(value, bool) or not isinstance(value, int):
         raise UnquotedValue(f"{value!r} is not an integer")
     return Quoted(str(value))
+
+
+def int_array(values: Any) -> Quoted:
+    """A list of integers as an `integer[]` constant: '{1,2,3}'::integer[]."""
+    items = list(values)
+    if any(isinstance(item, bool) or not isinstance(item, int) for item in items):
+        raise UnquotedValue(f"{items!r} is not a list of integers")
+    return Quoted("'{" + ",".join(str(item) for item in items) + "}'::integer[]")
 
 
 @jinja2.pass_context
@@ -158,8 +167,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(
-        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, secret=secret, to_json=to_json,
+        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, int_array=int_array, secret=secret,
+        to_json=to_json,
         join=sql_join, safe=_refuse_escape, e=_refuse_escape, escape=_refuse_escape, forceescape=_refuse_escape,
     )
-    env.globals.update(ident=ident, END=END)
+    env.globals.update(ident=ident, END=END, BUCKETS=BUCKETS)
     return env

@@ -239,7 +239,7 @@ class MetadataField(Spec):
 
 
 # Columns every view already has: a promoted field may not take their names.
-RESERVED_FIELD_NAMES = ("id", "embedding", "metadata", "vec")
+RESERVED_FIELD_NAMES = ("id", "embedding", "metadata", "vec", "vtopo_bucket")
 # Columns the search function returns besides id, metadata and the promoted fields.
 SEARCH_RESULT_NAMES = ("distance", "similarity")
 
@@ -296,7 +296,11 @@ class SearchSpec(Spec):
 
 
 class CollectionSpec(Spec):
-    database: Identifier = Field(description="Key of the database that holds the rows.")
+    database: Identifier | None = Field(None, description="Key of the database that holds the rows (or shards).")
+    shards: list[Identifier] | None = Field(
+        None, min_length=2, max_length=64,
+        description="Keys of the secondaries that hold the rows between them, placed by id (instead of database).",
+    )
     dimension: int = Field(ge=1, le=16000, strict=True)
     type: VectorType = VectorType.vector
     measure: Measure = Measure.cosine
@@ -312,6 +316,29 @@ class CollectionSpec(Spec):
     search: SearchSpec | None = None
     prevent_destroy: bool = Field(False, description="Never drop this collection, even with --allow-destroy.")
     prewarm: bool = Field(False, description="Load the vector index into shared buffers (pg_prewarm) after apply and on check --prewarm.")
+
+    @property
+    def databases(self) -> list[str]:
+        """Where the rows live: the shards, or the one database."""
+        return list(self.shards) if self.shards else [self.database] if self.database else []
+
+    @property
+    def sharded(self) -> bool:
+        return bool(self.shards)
+
+    @model_validator(mode="after")
+    def _one_home(self) -> CollectionSpec:
+        if (self.database is None) == (self.shards is None):
+            raise _error_at("database", "give database (one database holds the rows) or shards (several do), not both"
+                            if self.database else "required key is missing (or shards: [a, b, ...])")
+        if self.shards:
+            repeated = sorted({shard for shard in self.shards if self.shards.count(shard) > 1})
+            if repeated:
+                raise _error_at("shards", f"shard {repeated[0]!r} is listed twice")
+            if self.expose is None:
+                raise _error_at("shards", "a sharded collection is searched as one through the primary: give it expose.view "
+                                "(its view and search function hold the bucket map)")
+        return self
 
     @model_validator(mode="after")
     def _fits_pgvector(self) -> CollectionSpec:
@@ -385,7 +412,8 @@ class Topology(Spec):
         return next(name for name, db in self.databases.items() if db.primary)
 
     def collections_in(self, database: str) -> dict[str, CollectionSpec]:
-        return {name: c for name, c in self.collections.items() if c.database == database}
+        """The collections with rows in `database` (sharded ones included)."""
+        return {name: c for name, c in self.collections.items() if database in c.databases}
 
     def secret_references(self) -> list[tuple[str, str, str]]:
         """(key_path, kind, name) of every ${...} reference in the file."""
@@ -410,7 +438,7 @@ class Topology(Spec):
 
 # Keys CollectionSpec's own rules read whose defaults could stand in for a wrong value and
 # report a problem the user does not have (a pruned `index` would become the default hnsw).
-_KEYS_THE_RULES_DEFAULT = frozenset({"dimension", "type", "index", "measure"})
+_KEYS_THE_RULES_DEFAULT = frozenset({"dimension", "type", "index", "measure", "database", "shards"})
 
 
 def collection_rule_problems(name: str, raw: Any, failing_keys: set[str]) -> list[tuple[tuple[Any, ...], str]]:

@@ -86,6 +86,11 @@ def server_name(database: str) -> str:
     return bounded_name("vtopo", database)
 
 
+def shard_table_name(collection: str, shard: str) -> str:
+    """The primary's foreign table over one shard of a sharded collection: `<collection>__<shard>`."""
+    return bounded_name(collection, "", shard)
+
+
 def reader_role_name(database: str) -> str:
     """The reader role's name before roles carried their owner (adopted, kept where it exists)."""
     return bounded_name("vtopo_fdw", database)

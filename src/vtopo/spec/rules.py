@@ -46,13 +46,18 @@ def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
     functions: dict[str, str] = {}
     for name, collection in collections.items():
         loc = ("collections", name)
-        database = collection.get("database")
-        if not isinstance(database, str):
+        homes = _homes(collection)
+        if not homes:
             continue
-        if database not in databases:
-            known = ", ".join(databases) or "none"
-            problems.append(((*loc, "database"), f"unknown database {database!r} (declared: {known})"))
+        known = ", ".join(databases) or "none"
+        unknown = [(key_loc, database) for key_loc, database in homes if database not in databases]
+        for key_loc, database in unknown:
+            problems.append(((*loc, *key_loc), f"unknown database {database!r} (declared: {known})"))
+        if unknown:
             continue
+        for key_loc, database in homes:
+            if key_loc[0] == "shards" and databases[database].get("primary") is True:
+                problems.append(((*loc, *key_loc), f"{database!r} is the primary: shards are secondaries the primary reads"))
         expose = collection.get("expose")
         if not isinstance(expose, dict):
             continue
@@ -71,16 +76,27 @@ def cross_reference_problems(data: Any) -> list[tuple[Location, str]]:
                 other = functions.setdefault(function, name)
                 if other != name:
                     problems.append(((*loc, "expose", "function"), f"search function {function} is already used by collection {other!r}"))
-        target = databases[database]
-        if target.get("primary") is not True and not _mapping(target.get("fdw")).get("password"):
-            problems.append(
-                (
-                    (*loc, "expose"),
-                    f"exposing a collection of secondary {database!r} needs "
-                    f"databases.{database}.fdw.password (a ${{env:...}} reference)",
+        for _, database in homes:
+            target = databases[database]
+            if target.get("primary") is not True and not _mapping(target.get("fdw")).get("password"):
+                problems.append(
+                    (
+                        (*loc, "expose"),
+                        f"exposing a collection of secondary {database!r} needs "
+                        f"databases.{database}.fdw.password (a ${{env:...}} reference)",
+                    )
                 )
-            )
     return problems
+
+
+def _homes(collection: dict[str, Any]) -> list[tuple[Location, str]]:
+    """(key location, database) of each database the collection's rows live in."""
+    database, shards = collection.get("database"), collection.get("shards")
+    if isinstance(database, str):
+        return [(("database",), database)]
+    if isinstance(shards, list):
+        return [(("shards", index), shard) for index, shard in enumerate(shards) if isinstance(shard, str)]
+    return []
 
 
 def _search_setting_conflicts(collections: dict[str, dict[str, Any]]) -> list[tuple[Location, str]]:
@@ -88,14 +104,14 @@ def _search_setting_conflicts(collections: dict[str, dict[str, Any]]) -> list[tu
     chosen: dict[tuple[str, str], tuple[Any, str]] = {}
     problems: list[tuple[Location, str]] = []
     for name, collection in collections.items():
-        search, database = collection.get("search"), collection.get("database")
-        if not isinstance(search, dict) or not isinstance(database, str) or not collection.get("expose"):
+        search = collection.get("search")
+        if not isinstance(search, dict) or not collection.get("expose"):
             continue
-        for key, value in search.items():
+        for (key, value), (_, database) in ((item, home) for item in search.items() for home in _homes(collection)):
             if value is None:
                 continue
             first = chosen.setdefault((database, key), (value, name))
-            if first[0] != value:
+            if first[0] != value and first[1] != name:
                 problems.append(
                     (
                         ("collections", name, "search", key),
