@@ -10,9 +10,11 @@ import random
 import psycopg
 import pytest
 
+from vtopo.errors import VtopoError
 from vtopo.shards.placement import BUCKETS, bucket_of, placement
 
 from .helpers import Topo, rows, scalar
+from .helpers import vtopo as vtopo_cli
 
 DIMENSION = 8
 GRANTEE = "shard_reader"
@@ -142,3 +144,41 @@ def _nodes(plan):
         node = stack.pop()
         yield node
         stack.extend(node.get("Plans", []))
+
+
+def test_the_python_api_routes_writes_by_id_and_merges_reads(sharded):
+    import numpy as np
+
+    import vtopo
+
+    items = records(600, seed=3)
+    with vtopo.connect(sharded.path) as client:
+        notes = client.collection("notes")
+        notes.upsert(items[:300])
+        notes.upsert(ids=[i for i, _, _ in items[300:]], vectors=np.array([v for _, v, _ in items[300:]], dtype=np.float32),
+                     metadata=[m for _, _, m in items[300:]])
+        owner = {b: s for s, buckets in placement(["pod1", "pod2"]).items() for b in buckets}
+        for shard in ("pod1", "pod2"):  # each id on the shard its bucket is placed on, and only there
+            assert _ids_on(sharded, shard) == {i for i, _, _ in items if owner[bucket_of(i)] == shard}
+        query = items[42][1]
+        exact = sorted(items, key=lambda item: _cosine(item[1], query))[:5]
+        found = notes.query(query, limit=5, include_value=True, ef_search=400)
+        assert [i for i, _ in found] == [i for i, _, _ in exact]
+        assert [d for _, d in found] == sorted(d for _, d in found)
+        filtered = notes.query(query, limit=3, filters={"topic": {"$eq": "rare"}}, include_metadata=True, ef_search=400)
+        assert len(filtered) == 3 and all(m["topic"] == "rare" for _, m in filtered)
+        fetched = notes.fetch([items[1][0], items[2][0], "missing"])
+        assert [f[0] for f in fetched] == [items[1][0], items[2][0]]
+        with pytest.raises(VtopoError, match="record 1"):
+            notes.upsert([("ok-1", [0.1] * DIMENSION, {}), ("bad", [0.1] * 3, {})])
+        assert notes.fetch(["ok-1"]) == []  # nothing was written
+        deleted = notes.delete(ids=[items[1][0], items[2][0]])
+        assert sorted(deleted) == sorted([items[1][0], items[2][0]])
+        assert sorted(notes.delete(filters={"topic": {"$eq": "rare"}})) == sorted(
+            i for i, _, m in items if m["topic"] == "rare")
+    listed = json.loads(sharded_query(sharded, "--vector", json.dumps(query), "--limit", "3", "--format", "json"))
+    assert [r["id"] for r in listed] == [i for i, _, _ in exact if i not in (items[1][0], items[2][0])][:3]
+
+
+def sharded_query(topo: Topo, *args: str) -> str:
+    return vtopo_cli("query", "notes", "-f", str(topo.path), *args).stdout

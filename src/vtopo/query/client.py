@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypeVar
 
+import numpy as np
 import psycopg
 
 from vtopo.spec.loader import load_topology
@@ -26,6 +27,7 @@ from vtopo.vectors.records import RowProblem
 from vtopo.vectors.staging import DEFAULT_BATCH, upsert_batches
 from vtopo.vectors.text import parse_vector_text, vector_text
 
+from . import sharded
 from .errors import FilterFieldWarning, QueryError
 from .field_names import undeclared_field_notes
 from .filters import parse_filter
@@ -81,6 +83,7 @@ class Collection:
         self._client = client
         self._target = target
         self._checked = False
+        self._shards_checked: set[str] = set()
 
     name = property(lambda self: self._target.collection)
     dimension = property(lambda self: self._target.spec.dimension)
@@ -125,7 +128,13 @@ class Collection:
                     conn.execute(*settings)
                 return conn.execute(*statement).fetchall()
 
-        rows = self._read(search)
+        if target.sharded:  # every shard's top-limit (with distances), the nearest of all
+            statement = search_statement(target, tree, query=query, measure=chosen, limit=limit,
+                                         include_value=True, include_metadata=include_metadata)
+            answers = self._on_shards(lambda conn, shard: search(conn), read=True)
+            rows = [row if include_value else (row[0], *row[2:]) for row in sharded.nearest(answers, limit)]
+        else:
+            rows = self._read(search)
         if not include_value and not include_metadata:
             return [row[0] for row in rows]
         return [tuple(float(v) if include_value and i == 1 else v for i, v in enumerate(row)) for row in rows]
@@ -152,6 +161,9 @@ class Collection:
                        else array_batches(_ids(ids), vectors, metadata, target.shape, DEFAULT_BATCH))
         except (RowProblem, TypeError) as problem:
             raise QueryError(f"upsert into {self.name!r}: {problem}; nothing was written") from None
+        if target.sharded:
+            self._upsert_on_shards(records, ids, vectors, metadata)
+            return
         conn = self._connection()
         with database_errors(self._client._sessions, target):
             upsert_batches(conn, target.collection, target.shape, self._checked_batches(batches))
@@ -174,7 +186,11 @@ class Collection:
         wanted = _ids(ids)
         if not wanted:
             return []
-        rows = self._read(lambda conn: conn.execute(*fetch_statement(self._target, wanted)).fetchall())
+        if self._target.sharded:
+            rows = sharded.once_by_id(self._on_shards(lambda conn, shard: conn.execute(*fetch_statement(shard, wanted)).fetchall(),
+                                                      read=True))
+        else:
+            rows = self._read(lambda conn: conn.execute(*fetch_statement(self._target, wanted)).fetchall())
         found = {row[0]: (row[0], parse_vector_text(row[1]), row[2]) for row in rows}
         return [found[i] for i in dict.fromkeys(wanted) if i in found]
 
@@ -189,10 +205,15 @@ class Collection:
         wanted = _ids(ids) if ids is not None else None
         if (wanted is not None and not wanted) or (filters is not None and tree is None):
             return []  # Vecs: no ids or an empty filter delete nothing
+        def delete(conn, shard=None):
+            with conn.transaction():
+                return conn.execute(*delete_statement(target.collection, ids=wanted, tree=tree)).fetchall()
+
+        if target.sharded:  # on every shard: a bucket being moved has its rows on two for a moment
+            return [row[0] for row in sharded.once_by_id(self._on_shards(delete, read=False))]
         conn = self._connection()
         with database_errors(self._client._sessions, target):
-            with conn.transaction():
-                rows = conn.execute(*delete_statement(target.collection, ids=wanted, tree=tree)).fetchall()
+            rows = delete(conn)
         return [row[0] for row in rows]
 
     # -- helpers ---------------------------------------------------------
@@ -224,6 +245,40 @@ class Collection:
                 raise describe(error, sessions, self._target) from None
             except psycopg.Error as error:
                 raise describe(error, sessions, self._target) from None
+
+    def _on_shards(self, work, *, read: bool) -> list:
+        """work(conn, shard target) on every shard of a sharded collection."""
+        return sharded.on_every_shard(self._client._sessions, self._target, work, read=read, checked=self._shards_checked)
+
+    def _upsert_on_shards(self, records, ids, vectors, metadata) -> None:
+        """Every record checked first (nothing is written if one is bad), then each shard's part
+        written in one transaction per shard, to the shard that owns its bucket."""
+        target = self._target
+        if records is not None:
+            records = list(records)
+            ids = [record[0] if isinstance(record, (tuple, list)) and record else None for record in records]
+        try:
+            everything = (record_batches(records, target.shape, DEFAULT_BATCH) if records is not None
+                          else array_batches(_ids(ids), vectors, metadata, target.shape, DEFAULT_BATCH))
+            for _ in self._checked_batches(everything):
+                pass
+        except (RowProblem, TypeError) as problem:
+            raise QueryError(f"upsert into {self.name!r}: {problem}; nothing was written") from None
+        sessions = self._client._sessions
+        positions = sharded.split_by_shard(ids, sharded.owner_of(sessions, target), list(target.spec.shards))
+
+        def write(conn, shard):
+            mine = positions[shard.database]
+            if not mine:
+                return 0
+            if records is not None:
+                part = record_batches([records[i] for i in mine], target.shape, DEFAULT_BATCH)
+            else:
+                part = array_batches([ids[i] for i in mine], _take(vectors, mine),
+                                     None if metadata is None else [metadata[i] for i in mine], target.shape, DEFAULT_BATCH)
+            return upsert_batches(conn, target.collection, target.shape, self._checked_batches(part))
+
+        self._on_shards(write, read=False)
 
     def _writable(self, action: str) -> Target:
         if self._target.through_view:
@@ -267,6 +322,13 @@ class Collection:
                 index, problem = batch.problems[0]
                 raise QueryError(f"upsert into {self.name!r}: record {index}: {problem}; nothing was written")
             yield batch
+
+
+def _take(vectors: Any, positions: list[int]) -> Any:
+    """The rows at `positions` of a 2-D array or a sequence of vectors."""
+    if isinstance(vectors, np.ndarray):
+        return vectors[positions]
+    return [vectors[i] for i in positions]
 
 
 def _check_integer(label: str, value: Any, low: int, high: int) -> None:

@@ -59,6 +59,11 @@ class Target:
         return self.via is Via.primary
 
     @property
+    def sharded(self) -> bool:
+        """Read and written on its shards (direct); `database` is then the first shard."""
+        return self.spec.sharded and not self.through_view
+
+    @property
     def shape(self) -> VectorShape:
         return VectorShape.of(self.spec)
 
@@ -89,7 +94,7 @@ def route(topology: Topology, name: str, via: Via | str = Via.direct) -> Target:
     indexed = frozenset(field_name for field_name, f in spec.metadata.items() if f.index)
     if via is Via.direct:
         promoted = {field_name: f.type.value for field_name, f in spec.metadata.items() if f.index}
-        return Target(name, spec, via, spec.database, VECS_SCHEMA, name, "vec", promoted, indexed,
+        return Target(name, spec, via, spec.databases[0], VECS_SCHEMA, name, "vec", promoted, indexed,
                       effective_settings(topology, name))
     if spec.expose is None:
         raise QueryError(
