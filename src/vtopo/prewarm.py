@@ -32,8 +32,9 @@ def prewarmed_collections(topology: Topology, databases: set[str] | None = None)
     """Per database, its collections with `prewarm: true` and a vector index."""
     found: dict[str, list[str]] = {}
     for name, spec in sorted(topology.collections.items()):
-        if spec.prewarm and spec.index.method.value != "none" and (databases is None or spec.database in databases):
-            found.setdefault(spec.database, []).append(name)
+        for database in spec.databases:
+            if spec.prewarm and spec.index.method.value != "none" and (databases is None or database in databases):
+                found.setdefault(database, []).append(name)
     return found
 
 

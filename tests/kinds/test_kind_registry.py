@@ -84,7 +84,7 @@ def test_every_kind_has_a_create_template(kind):
 
 @pytest.mark.parametrize("kind", ALL_KINDS, ids=lambda k: k.value)
 def test_update_template_exists_exactly_for_kinds_updated_in_place(kind):
-    assert has_template(kind, "update") == KINDS[kind].update_in_place
+    assert has_template(kind, "update") == KINDS[kind].has_updates
 
 
 @pytest.mark.parametrize("kind", ALL_KINDS, ids=lambda k: k.value)

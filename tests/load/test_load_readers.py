@@ -235,3 +235,29 @@ def test_sequences_of_any_kind_are_vectors():
                      ("g", (x for x in (7.0, 8.0)), None), ("f", np.array([9, 10], dtype=np.float16), None))
     assert batch.problems == []
     assert batch.matrix().tolist() == [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]
+
+
+def test_plain_lists_of_numbers_convert_as_numpy_converts_them():
+    rng = np.random.default_rng(3)
+    vectors = [rng.normal(size=4).tolist(), [1, -2, 3, 2**40], [0.1, 2, -0.0, 1e-40], [1e38, -3.4028235e38, 5, 6]]
+    batch = batch_of(*((f"r{i}", v, None) for i, v in enumerate(vectors)), shape=VectorShape(4))
+    batch.check_numbers()
+    assert batch.problems == []
+    assert batch.matrix().dtype == np.float32
+    assert batch.matrix().tobytes() == np.array(vectors, dtype=np.float64).astype(np.float32).tobytes()
+
+
+def test_a_list_inside_the_vector_is_named():
+    batch = batch_of(("ok", [1, 2], None), ("a", [[1], 2], None))
+    assert batch.problems == [(1, "the vector holds a non-numeric value: [1]")]
+
+
+def test_jsonl_lines_longer_than_a_read_blank_lines_and_no_final_newline(tmp_path, monkeypatch):
+    from vtopo.load import lines
+
+    monkeypatch.setattr(lines, "_READ", 5)  # every line spans reads
+    path = tmp_path / "v.jsonl"
+    path.write_bytes(b'{"id": "a", "vector": [1, 2]}\r\n\r\n\n   \n{"id": "b", "vector": [3, 4], "metadata": {"k": 1}}')
+    rows, problems = read(path)
+    assert problems == []
+    assert rows == [(1, "a", [1, 2], {}), (5, "b", [3, 4], {"k": 1})]

@@ -72,5 +72,16 @@ local_search_function = kinds.search_function.new(
     vector_type="vector", dimension=2, measure="inner_product", columns=view_columns("vector", 2, {"station": "text"}),
     fields={"station": "text"}, grant=[],
 )
+SHARDS = [{"shard": "reef_a", "table": "corals__reef_a", "buckets": [0, 1, 2, 5], "filtered": False},
+          {"shard": "reef_b", "table": "corals__reef_b", "buckets": [3, 4], "draining": [5], "filtered": True},
+          {"shard": "reef_c", "table": "corals__reef_c", "buckets": [], "receiving": [6], "filtered": True}]
+sharded_exposed_view = kinds.exposed_view.new(CORE, "public.corals", collection_name="corals", source=["vtopo", "corals__reef_a"],
+                                              columns=COLUMNS, fields=FIELDS, shards=SHARDS)
+sharded_search_function = kinds.search_function.new(
+    CORE, "public.match_corals", collection_name="corals", view="public.corals", server=None, source=["vtopo", "corals__reef_a"],
+    vector_type="halfvec", dimension=384, measure="l2", columns=COLUMNS, fields=FIELDS, grant=["marine_app"],
+    shards=[{"server": "vtopo_reef_a", "buckets": [0, 1, 2, 5], "filtered": False},
+            {"server": "vtopo_reef_b", "buckets": [3, 4], "filtered": True}],
+)
 schema_grant = kinds.grant.new(CORE, "USAGE", key_of(CORE, K.schema, "vtopo"), target=["vtopo"], role_name="marine_app")
 table_grant = kinds.grant.new(CORE, "SELECT", remote_exposed_view.key, target=["public", "corals"], role_name="marine_app")

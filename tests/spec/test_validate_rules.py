@@ -293,6 +293,17 @@ BAD_FILES = [
          (11, "databases.shard_a.fdw.password", "unknown reference kind 'vault'")),
     case("env-name-in-dsn-middle", [("password=${env:ORBIT_SHARD_A_PASSWORD}", "password=${env:ORBIT SHARD}")],
          (8, "databases.shard_a.dsn", "${env:ORBIT SHARD}: not a valid environment variable name")),
+    # shards
+    case("shards-with-the-primary", [("database: shard_a", "shards: [shard_a, hub]")],
+         (14, "collections.papers.shards.1", "'hub' is the primary: shards are secondaries the primary reads")),
+    case("shards-unknown", [("database: shard_a", "shards: [shard_a, nowhere]")],
+         (14, "collections.papers.shards.1", "unknown database 'nowhere' (declared: hub, shard_a)")),
+    case("shards-twice", [("database: shard_a", "shards: [shard_a, shard_a]")],
+         (14, "collections.papers.shards", "shard 'shard_a' is listed twice")),
+    case("shards-and-database", [("database: shard_a", "database: shard_a\n    shards: [shard_a, hub]")],
+         (14, "collections.papers.database", "give database (one database holds the rows) or shards (several do), not both")),
+    case("shards-one", [("database: shard_a", "shards: [shard_a]")],
+         (14, "collections.papers.shards", "at least 2 items")),
     # replicas
     case("replicas-on-the-primary", [("primary: true\n", "primary: true\n    replicas: [{dsn: host=hub-2}]\n")],
          (6, "databases.hub.replicas", "replicas apply to secondaries")),

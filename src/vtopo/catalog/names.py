@@ -16,6 +16,8 @@ JOURNAL_TABLE = "_apply_journal"
 # Comments on objects vtopo created start with this marker, so introspection
 # can tell them from look-alikes that belong to somebody else.
 MARKER = "vtopo:"
+# Buckets a sharded collection's ids are placed in (shards/placement.py; the SQL macro `bucket`).
+BUCKETS = 256
 
 OPCLASS_SUFFIX = {"cosine": "cosine_ops", "l2": "l2_ops", "inner_product": "ip_ops"}
 OPERATOR = {"cosine": "<=>", "l2": "<->", "inner_product": "<#>"}

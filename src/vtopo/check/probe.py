@@ -14,9 +14,9 @@ from typing import Any
 
 import psycopg
 
-from vtopo.catalog.columns import PG_TYPE_NAMES, view_columns
+from vtopo.catalog.columns import BUCKET_COLUMN, PG_TYPE_NAMES, view_columns
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
-from vtopo.catalog.names import OPERATOR, VTOPO_SCHEMA
+from vtopo.catalog.names import BUCKETS, OPERATOR, VTOPO_SCHEMA
 from vtopo.errors import DatabaseError, DatabaseUnreachable
 from vtopo import kinds
 from vtopo.db.connection import connect, connection, connection_failed, scrub, server_message
@@ -24,9 +24,9 @@ from vtopo.introspect.state import PlanContext
 from vtopo.db.queries import fetch_all, query_text
 from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec
-from vtopo.spec.names import split_qualified
+from vtopo.spec.names import server_name, shard_table_name, split_qualified
 
-from .verdict import CheckResult, served_by, shipped
+from .verdict import CheckResult, remote_sql, served_by, shipped
 
 K = ObjectKind
 SAMPLE_FIELD_VALUES = {
@@ -76,6 +76,9 @@ class _Prober:
         return False
 
     def check_collection(self, name: str, spec: CollectionSpec) -> None:
+        if spec.sharded:
+            self.check_sharded(name, spec)
+            return
         primary = self.topology.primary_name
         schema, relation = split_qualified(spec.expose.view)
         query = "[" + ",".join(["1"] * spec.dimension) + "]"
@@ -102,8 +105,8 @@ class _Prober:
                     self.record(name, primary, check, (None, f"not judged: the primary cannot reach {spec.database}"))
                 else:
                     self.guarded(name, primary, check, run)
-            self.record(name, spec.database, "columns match the remote view", self.columns_match(name, spec))
-            self.record(name, spec.database, "reader role settings", self.settings_match(spec))
+            self.record(name, spec.database, "columns match the remote view", self.columns_match(name, name, spec.database))
+            self.record(name, spec.database, "reader role settings", self.settings_match(spec.database))
             target_schema, target_relation = VTOPO_SCHEMA, name
         else:
             target_schema, target_relation = schema, relation
@@ -111,7 +114,61 @@ class _Prober:
             self.record(name, primary, "search function answers", (None, f"not judged: the primary cannot reach {spec.database}"))
         elif spec.expose.function_name is not None:
             self.guarded(name, primary, "search function answers", lambda: self.search_function(spec, query))
-        self.check_indexes(name, spec, target_schema, target_relation, common)
+        self.check_indexes(name, spec, spec.database, target_schema, target_relation, common)
+
+    def check_sharded(self, name: str, spec: CollectionSpec) -> None:
+        """Per shard: the primary reads it with a shipped WHERE (filter and owned buckets), in
+        the collection's order; its wiring, settings and indexes as for a secondary. Then the
+        bucket maps of the view and the search function agree, every bucket has one owner."""
+        primary = self.topology.primary_name
+        conn = self.conns[primary]
+        schema, relation = split_qualified(spec.expose.view)
+        query = "[" + ",".join(["1"] * spec.dimension) + "]"
+        common = {"operator": OPERATOR[spec.measure.value], "vector_type": spec.type.value}
+        view = self.context.live.get(key_of(primary, K.exposed_view, spec.expose.view))
+        entries = [e for e in (view.spec_dict.get("shards") or []) if e.get("buckets")] if view is not None else []
+        plan = self.guarded_value(lambda: _explain(conn, "filtered_topk", {"query": query, "filter": self.sample_filter(name, spec)},
+                                                   schema=schema, relation=relation, **common))
+        remote = remote_sql(plan) if plan is not None else []
+        for entry in entries:
+            shard, table = entry["shard"], entry["table"]
+            if shard not in self.conns:
+                continue
+            sent = [sql for sql in remote if f"vtopo.{name}" in sql or f'vtopo."{name}"' in sql]
+            self.record(name, shard, "filter shipped", _shard_shipped(sent, len(entries), any(e.get("filtered") for e in entries)))
+            self.guarded(name, primary, f"foreign table statistics ({shard})", lambda: self.statistics(table, spec))
+            self.record(name, shard, "columns match the remote view", self.columns_match(name, table, shard))
+            self.record(name, shard, "reader role settings", self.settings_match(shard))
+            self.check_indexes(name, spec, shard, VTOPO_SCHEMA, name, common)
+        self.record(name, primary, "bucket map", self.bucket_map(spec, view))
+        if spec.expose.function_name is not None:
+            self.guarded(name, primary, "search function answers", lambda: self.search_function(spec, query))
+
+    def guarded_value(self, run):
+        try:
+            return run()
+        except psycopg.Error:
+            return None
+
+    def bucket_map(self, spec: CollectionSpec, view: CatalogObject | None) -> tuple[bool | None, str]:
+        if view is None:
+            return False, f"view {spec.expose.view} is missing (run vtopo apply)"
+        entries = view.spec_dict.get("shards") or []
+        owned = [bucket for entry in entries for bucket in entry.get("buckets", [])]
+        if sorted(owned) != list(range(BUCKETS)):
+            return False, f"{len(set(owned))} of {BUCKETS} buckets have an owner, {len(owned) - len(set(owned))} have two"
+        function = self.context.live.get(key_of(self.topology.primary_name, K.search_function, spec.expose.function_name or ""))
+        if function is not None:
+            searched = {s["server"]: s["buckets"] for s in function.spec_dict.get("shards") or []}
+            read = {server_name(e["shard"]): e["buckets"] for e in entries if e.get("buckets")}
+            if searched != read:
+                return False, "the search function and the view read different buckets (run vtopo apply)"
+        draining = {e["shard"]: len(e["draining"]) for e in entries if e.get("draining")}
+        if draining:
+            left = ", ".join(f"{shard}: {count}" for shard, count in sorted(draining.items()))
+            return None, f"an interrupted rebalance left copies of moved buckets ({left}); vtopo apply deletes them"
+        shares = ", ".join(f"{e['shard']} {len(e['buckets'])}" for e in entries)
+        return True, f"{BUCKETS} buckets, one owner each ({shares}); view and search function agree"
 
     def search_function(self, spec: CollectionSpec, query: str) -> tuple[bool, str]:
         """What client libraries call: it must answer (through its kept connection, for a remote collection)."""
@@ -120,22 +177,22 @@ class _Prober:
         (rows,) = self.conns[self.topology.primary_name].execute(statement, {"query": query}).fetchone()
         return True, f"{spec.expose.function_name}() returned {rows} row(s) for a top-10"
 
-    def check_indexes(self, name: str, spec: CollectionSpec, schema: str, relation: str, common: dict[str, str]) -> None:
-        conn = self.conns[spec.database]
-        vector_index = self.context.live.get(key_of(spec.database, K.vector_index, name))
+    def check_indexes(self, name: str, spec: CollectionSpec, database: str, schema: str, relation: str, common: dict[str, str]) -> None:
+        conn = self.conns[database]
+        vector_index = self.context.live.get(key_of(database, K.vector_index, name))
         if spec.index.method.value == "none":
-            self.record(name, spec.database, f"vector index for {spec.measure.value}", (None, "index method none"))
+            self.record(name, database, f"vector index for {spec.measure.value}", (None, "index method none"))
         else:
             expected = {vector_index.attrs_dict["index_name"]} if vector_index else set()
             query = "[" + ",".join(["1"] * spec.dimension) + "]"
-            self.guarded(name, spec.database, f"vector index for {spec.measure.value}", lambda: served_by(
+            self.guarded(name, database, f"vector index for {spec.measure.value}", lambda: served_by(
                 _explain(conn, "topk", {"query": query}, force_index=True, schema=schema, relation=relation, **common), expected))
         for field, field_spec in spec.metadata.items():
             if not field_spec.index:
                 continue
-            index = self.context.live.get(key_of(spec.database, K.metadata_index, f"{name}.{field}"))
+            index = self.context.live.get(key_of(database, K.metadata_index, f"{name}.{field}"))
             expected = {index.attrs_dict["index_name"]} if index else set()
-            self.guarded(name, spec.database, f"index on {field}", lambda: served_by(
+            self.guarded(name, database, f"index on {field}", lambda: served_by(
                 _explain(conn, "field_equals", {"value": SAMPLE_FIELD_VALUES[field_spec.type.value]}, force_index=True,
                          schema=schema, relation=relation, field=field, field_type=PG_TYPE_NAMES[field_spec.type.value]), expected))
 
@@ -165,14 +222,15 @@ class _Prober:
 
     def sample_filter(self, name: str, spec: CollectionSpec) -> str:
         """One real key/value of the collection's metadata; a value no row has when there is none."""
-        row = self.conns[spec.database].execute(render_query("check/sample_filter.sql.j2", name=name)).fetchone()
+        row = self.conns[spec.databases[0]].execute(render_query("check/sample_filter.sql.j2", name=name)).fetchone()
         return json.dumps(row[0] if row else {"vtopo_check": "no such value"})
 
-    def columns_match(self, name: str, spec: CollectionSpec) -> tuple[bool, str]:
-        local = self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, name))
-        remote = self.context.live.get(key_of(spec.database, K.exposure_view, name))
+    def columns_match(self, name: str, table: str, database: str) -> tuple[bool, str]:
+        """The primary's foreign table `table` against the exposure view of `name` on `database`."""
+        local = self.context.live.get(key_of(self.topology.primary_name, K.foreign_table, table))
+        remote = self.context.live.get(key_of(database, K.exposure_view, name))
         if local is None or remote is None:
-            missing = "foreign table on the primary" if local is None else f"view vtopo.{name} on {spec.database}"
+            missing = "foreign table on the primary" if local is None else f"view vtopo.{name} on {database}"
             return False, f"{missing} is missing (run vtopo apply)"
         local_columns, remote_columns = local.spec_dict["columns"], remote.spec_dict["columns"]
         if local_columns != remote_columns:
@@ -181,8 +239,8 @@ class _Prober:
             return False, "; ".join(differing)
         return True, f"{len(local_columns)} columns, {local_columns[1][1]}"
 
-    def settings_match(self, spec: CollectionSpec) -> tuple[bool | None, str]:
-        wanted = [o for o in self.context.desired.in_database(spec.database) if o.kind is K.role_setting]
+    def settings_match(self, database: str) -> tuple[bool | None, str]:
+        wanted = [o for o in self.context.desired.in_database(database) if o.kind is K.role_setting]
         if not wanted:
             return None, "no search settings"
         wrong = [_setting_problem(o, self.context.live.get(o.key)) for o in wanted]
@@ -190,6 +248,19 @@ class _Prober:
         if wrong:
             return False, "; ".join(wrong)
         return True, ", ".join(f"{o.spec_dict['setting']}={o.spec_dict['value']}" for o in wanted)
+
+
+def _shard_shipped(sent: list[str], shards: int, moving: bool) -> tuple[bool, str]:
+    """Each shard's Remote SQL of a filtered search through the view carries the WHERE (and,
+    while a move is in flight, the owned buckets where it must)."""
+    if len(sent) != shards:
+        return False, f"{len(sent)} remote scans for {shards} shards"
+    missing = [sql for sql in sent if "WHERE" not in sql or "ORDER BY" not in sql]
+    if missing:
+        return False, f"WHERE and ORDER BY not shipped: {missing[0][:160]}"
+    if moving and not any("vtopo_bucket" in sql for sql in sent):
+        return False, "a move is in flight but no shard is limited to its own buckets"
+    return True, "WHERE and ORDER BY shipped to every shard" + (" (owned buckets where a move is in flight)" if moving else "")
 
 
 def _setting_problem(wanted: CatalogObject, live: CatalogObject | None) -> str | None:
@@ -211,7 +282,7 @@ def run_checks(context: PlanContext, *, analyze: bool = False, collections: set[
     topology = context.topology
     exposed = {name: spec for name, spec in topology.collections.items()
                if spec.expose is not None and (collections is None or name in collections)}
-    needed = {topology.primary_name} | {spec.database for spec in exposed.values()}
+    needed = {topology.primary_name} | {database for spec in exposed.values() for database in spec.databases}
     if topology.primary_name in context.unreachable:
         raise context.unreachable[topology.primary_name]  # every check runs through the primary
     unreachable = {db: error.reason for db, error in context.unreachable.items() if db in needed}
@@ -229,12 +300,12 @@ def run_checks(context: PlanContext, *, analyze: bool = False, collections: set[
             stack.callback(conn.close)
             connections[database] = conn
         for database, reason in sorted(unreachable.items()):
-            left = sorted(name for name, spec in exposed.items() if spec.database == database)
+            left = sorted(name for name, spec in exposed.items() if database in spec.databases)
             skipped = f"; not checked: {', '.join(left)}" if left else ""
             results.append(CheckResult("", database, "database reachable", False, f"{reason}{skipped}"))
         prober = _Prober(context, connections, analyze=analyze)
         for name, spec in exposed.items():
-            if spec.database in unreachable:
+            if set(spec.databases) & set(unreachable):
                 continue
             try:
                 prober.check_collection(name, spec)
@@ -253,12 +324,17 @@ def refresh_statistics(resolved, collection: str) -> bool:
     if spec.expose is None or spec.database == primary:
         return False
     columns = view_columns(spec.type.value, spec.dimension, {f: s.type.value for f, s in spec.metadata.items()})
-    table = kinds.foreign_table.new(primary, collection, server="", columns=columns, options={})
+    if spec.sharded:  # one foreign table per shard, each ending with the bucket column
+        names, columns = [shard_table_name(collection, shard) for shard in spec.shards], [*columns, BUCKET_COLUMN]
+    else:
+        names = [collection]
     with connection(primary, resolved.dsns[primary]) as conn:
-        try:
-            for statement in render_sql(table, "analyze"):
-                conn.execute(statement)
-        except psycopg.Error as error:
-            message = scrub(server_message(error), *resolved.secrets())
-            raise DatabaseError(primary, f"pinning the statistics of vtopo.{collection} failed: {message}") from None
+        for name in names:
+            table = kinds.foreign_table.new(primary, name, server="", columns=columns, options={})
+            try:
+                for statement in render_sql(table, "analyze"):
+                    conn.execute(statement)
+            except psycopg.Error as error:
+                message = scrub(server_message(error), *resolved.secrets())
+                raise DatabaseError(primary, f"pinning the statistics of vtopo.{name} failed: {message}") from None
     return True

@@ -36,11 +36,11 @@ def replica_results(context: PlanContext, collections: set[str] | None) -> list[
     resolved = context.resolved
     checked = {name: spec for name, spec in topology.collections.items() if collections is None or name in collections}
     databases = sorted(db for db in resolved.replica_dsns
-                       if collections is None or any(spec.database == db for spec in checked.values()))
+                       if collections is None or any(db in spec.databases for spec in checked.values()))
     results: list[CheckResult] = []
     for database in databases:
         position = None if database in context.unreachable else wal_position(database, resolved.dsns[database])
-        held = sorted(name for name, spec in checked.items() if spec.database == database)
+        held = sorted(name for name, spec in checked.items() if database in spec.databases)
         catalog = context.live if database in context.read else context.desired
         wanted = _index_names(catalog, database, held)
         for replica, dsn in zip(topology.databases[database].replicas, resolved.replica_dsns[database]):

@@ -8,7 +8,7 @@ from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA, gin_index_name, metadata_index_name, opclass, vector_index_name
 from vtopo import kinds
 from vtopo.spec.models import CollectionSpec, IndexMethod, Topology
-from vtopo.shards.placement import BucketMap, placement
+from vtopo.shards.state import ShardState
 from vtopo.spec.names import server_name, shard_table_name, split_qualified
 from vtopo.spec.resolve import FdwTarget, reader_role as resolved_reader_role
 
@@ -76,15 +76,21 @@ def _fields(spec: CollectionSpec) -> dict[str, str]:
 
 
 def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None = None,
-                  bucket_maps: dict[str, BucketMap] | None = None) -> Catalog:
+                  shard_states: dict[str, ShardState] | None = None) -> Catalog:
     """All objects the topology asks for. fdw_targets (resolved connection facts and
     passwords per secondary) may be None offline; servers then carry no host/port.
-    bucket_maps: the bucket map in effect per sharded collection (default: its placement)."""
+    shard_states: where each sharded collection's buckets are now (default: where its shards
+    place them). A plan never moves buckets itself: a rebalance does (shards/rebalance.py), so
+    the view and function keep the state in effect, and a shard keeps its part while it owns
+    or still holds buckets."""
     catalog = Catalog()
     primary = topology.primary_name
     fdw_targets = fdw_targets or {}
-    bucket_maps = bucket_maps or {}
-    holding = {database for spec in topology.collections.values() for database in spec.databases}
+    states = {name: (shard_states or {}).get(name) or ShardState.placed(spec.shards)
+              for name, spec in topology.collections.items() if spec.sharded}
+    homes = {name: states[name].holding(spec.shards) if spec.sharded else spec.databases
+             for name, spec in topology.collections.items()}
+    holding = {database for databases in homes.values() for database in databases}
 
     for database in topology.databases:
         if database in holding:
@@ -94,7 +100,7 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
         catalog.add(kinds.extension.new(primary, "vector"))
 
     for name, spec in topology.collections.items():
-        for database in spec.databases:
+        for database in homes[name]:
             _add_collection(catalog, database, name, spec)
             if spec.prewarm and spec.index.method.value != "none" and not catalog.get(key_of(database, K.extension, "pg_prewarm")):
                 catalog.add(kinds.extension.new(database, "pg_prewarm"))
@@ -117,8 +123,7 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
             readable = [(key_of(primary, K.schema, VECS_SCHEMA), [VECS_SCHEMA], "USAGE"),
                         (key_of(primary, K.collection, name), source, "SELECT")]
         elif spec.sharded:
-            shards = _add_shard_wiring(catalog, topology, name, spec, columns, fields, fdw_targets,
-                                       bucket_maps.get(name) or placement(spec.shards))
+            shards = _add_shard_wiring(catalog, topology, name, spec, columns, fields, fdw_targets, states[name])
             source = [VTOPO_SCHEMA, shards[0]["table"]]
             readable = [(key_of(primary, K.schema, VTOPO_SCHEMA), [VTOPO_SCHEMA], "USAGE")]
             readable += [(key_of(primary, K.foreign_table, shard["table"]), [VTOPO_SCHEMA, shard["table"]], "SELECT") for shard in shards]
@@ -139,8 +144,8 @@ def build_desired(topology: Topology, fdw_targets: dict[str, FdwTarget] | None =
                 server=None if spec.database == primary or shards else server_name(spec.database), source=source,
                 vector_type=spec.type.value, dimension=spec.dimension, measure=spec.measure.value,
                 columns=columns, fields=fields, grant=spec.expose.grant,
-                shards=None if shards is None else [{"server": server_name(shard["shard"]), "buckets": shard["buckets"]}
-                                                    for shard in shards],
+                shards=None if shards is None else [{"server": server_name(shard["shard"]), "buckets": shard["buckets"],
+                                                     "filtered": shard["filtered"]} for shard in shards if shard["buckets"]],
             ))
             schemas.append(split_qualified(function_name)[0])
         for schema_name in dict.fromkeys(schemas):
@@ -168,18 +173,16 @@ def _add_shard_wiring(
     columns: list[list[str]],
     fields: dict[str, str],
     fdw_targets: dict[str, FdwTarget],
-    bucket_map: BucketMap,
+    state: ShardState,
 ) -> list[dict]:
     """Each shard wired like a secondary, its exposure view with the rows' bucket; returns
-    [{shard, table, buckets}]: the primary's foreign table over each shard and the buckets
-    the primary reads there (the map in effect)."""
-    shards = []
-    for shard in spec.shards:
-        table = shard_table_name(name, shard)
-        _add_remote_wiring(catalog, topology, name, spec, [*columns, BUCKET_COLUMN], fields, fdw_targets.get(shard),
-                           secondary=shard, foreign_table=table)
-        shards.append({"shard": shard, "table": table, "buckets": sorted(bucket_map.get(shard, []))})
-    return shards
+    [{shard, table, buckets[, draining]}]: the primary's foreign table over each shard and
+    the buckets the primary reads there (the state in effect)."""
+    entries = state.entries(spec.shards, lambda shard: shard_table_name(name, shard))
+    for entry in entries:
+        _add_remote_wiring(catalog, topology, name, spec, [*columns, BUCKET_COLUMN], fields, fdw_targets.get(entry["shard"]),
+                           secondary=entry["shard"], foreign_table=entry["table"])
+    return entries
 
 
 def _add_remote_wiring(

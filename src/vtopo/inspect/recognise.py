@@ -65,7 +65,7 @@ def recognise(live: Catalog, sources: Sources) -> Recognised:
     if sources.name:
         result.data["name"] = sources.name
     primary = sources.primary
-    collections = _collections(live, result)
+    collections = _collections(live, result, _sharded(live, primary))
     _exposures(live, primary, collections, result)
     result.data["databases"] = {source.name: _database(source, live, primary, collections, result) for source in sources.databases}
     _search_settings(live, sources, collections, result)
@@ -78,25 +78,44 @@ def recognise(live: Catalog, sources: Sources) -> Recognised:
 
 def _by_database(sources: Sources):
     order = {source.name: position for position, source in enumerate(sources.databases)}
-    return lambda item: (order.get(item[1]["database"], 99), item[0])
+    return lambda item: (order.get(_home(item[1]), 99), item[0])
+
+
+def _home(entry: dict[str, Any]) -> str:
+    """The database a recognised collection is read from: its database, or its first shard."""
+    return entry.get("database") or entry["shards"][0]
 
 
 # -- collections ------------------------------------------------------------------------
 
 
-def _collections(live: Catalog, result: Recognised) -> dict[str, dict[str, Any]]:
+def _sharded(live: Catalog, primary: str) -> dict[str, list[str]]:
+    """collection -> its shards, from the bucket map in the marker of the primary's view."""
+    found = {}
+    for obj in live.in_database(primary):
+        if obj.kind is K.exposed_view and obj.managed and obj.spec_dict.get("shards"):
+            found[obj.spec_dict["collection"]] = [e["shard"] for e in obj.spec_dict["shards"] if e.get("buckets")]
+    return found
+
+
+def _collections(live: Catalog, result: Recognised, sharded: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
     collections: dict[str, dict[str, Any]] = {}
     for obj in sorted(live, key=lambda o: (o.database, o.name)):
         if obj.kind is not K.collection:
             continue
-        if obj.name in collections:
+        shards = sharded.get(obj.name)
+        if shards and obj.database in shards:
+            if obj.name in collections or obj.database != shards[0]:
+                continue  # one entry for all its shards, read from the first
+        elif obj.name in collections:
             result.warn(
                 f"collection {obj.name} exists in {collections[obj.name]['database']} and {obj.database}: a topology names "
                 f"each collection once, so the one in {obj.database} is left out (plan would drop it)"
             )
             continue
         spec = obj.spec_dict
-        entry: dict[str, Any] = {"database": obj.database, "dimension": spec["dimension"]}
+        home = {"shards": shards} if shards and obj.database in shards else {"database": obj.database}
+        entry: dict[str, Any] = {**home, "dimension": spec["dimension"]}
         if spec["type"] != "vector":
             entry["type"] = spec["type"]
         entry.update(_index(live, obj, spec["type"], result))
@@ -106,7 +125,7 @@ def _collections(live: Catalog, result: Recognised) -> dict[str, dict[str, Any]]
     for obj in live:
         if obj.kind is K.metadata_index and obj.spec_dict["field"] != "*":
             entry = collections.get(obj.spec_dict["collection"])
-            if entry is not None and entry["database"] == obj.database:
+            if entry is not None and _home(entry) == obj.database:
                 fields = entry.setdefault("metadata", {})
                 fields[obj.spec_dict["field"]] = {"type": obj.spec_dict["type"], "index": True}
     return collections
@@ -159,7 +178,7 @@ def _exposures(live: Catalog, primary: str, collections: dict[str, dict[str, Any
             result.warn(f"collection {spec['collection']}: also exposed as {obj.name}; vtopo keeps one view (left out)")
             continue
         on_primary = spec.get("source", [None])[0] == VECS_SCHEMA
-        if on_primary != (entry["database"] == primary):
+        if on_primary != (entry.get("database") == primary):
             result.warn(f"view {obj.name} reads {'.'.join(spec.get('source', []))}, not where {spec['collection']} lives; plan would replace it")
         expose: dict[str, Any] = {"view": obj.name}
         if grants.get(obj.name):
@@ -173,7 +192,7 @@ def _exposures(live: Catalog, primary: str, collections: dict[str, dict[str, Any
     for obj in live:
         if obj.kind is K.exposure_view and obj.database != primary:
             entry = collections.get(obj.name)
-            if entry is not None and entry["database"] == obj.database:
+            if entry is not None and _home(entry) == obj.database:
                 _add_fields(entry, obj.spec_dict)
                 if "expose" not in entry:
                     result.warn(
@@ -202,7 +221,7 @@ def _database(source: Source, live: Catalog, primary: str, collections: dict[str
         return entry
     fdw = dict(source.fdw)
     server = live.get((primary, K.foreign_server, server_name(source.name)))
-    exposed = any(c["database"] == source.name and "expose" in c for c in collections.values())
+    exposed = any(source.name in (c.get("shards") or [c.get("database")]) and "expose" in c for c in collections.values())
     if server is not None:
         # The live server says where it points and how: only the password reference is the file's.
         fdw = {key: value for key, value in fdw.items() if key == "password"}
@@ -285,7 +304,7 @@ def _search_settings(live: Catalog, sources: Sources, collections: dict[str, dic
         # The role the primary logs in as; without wiring, the file's fdw.user, else any reader
         # role of this database (introspection reads no other database's).
         role = _mapped_user(live, sources.primary, source.name) or databases[source.name].get("fdw", {}).get("user")
-        exposed = {name: c for name, c in collections.items() if c["database"] == source.name and "expose" in c}
+        exposed = {name: c for name, c in collections.items() if source.name in (c.get("shards") or [c.get("database")]) and "expose" in c}
         limits = _reader_limits(live, source.name, role)
         for setting, value in _effective_settings(live, source.name, role).items():
             if setting in READER_LIMITS:

@@ -12,7 +12,7 @@ ORDER = {
     "top": ["version", "name", "databases", "collections"],
     "database": ["primary", "dsn", "fdw", "reader", "replicas", "reads"],
     "fdw": ["host", "port", "dbname", "user", "password", "sslmode", "options"],
-    "collection": ["database", "dimension", "type", "measure", "index", "metadata", "gin_index", "search", "expose", "prevent_destroy"],
+    "collection": ["database", "shards", "dimension", "type", "measure", "index", "metadata", "gin_index", "search", "expose", "prevent_destroy"],
     "index": ["method", "m", "ef_construction", "lists"],
 }
 
@@ -65,6 +65,8 @@ def _collection(entry: dict[str, Any]) -> dict[str, Any]:
         entry["metadata"] = {name: _Flow(_ordered(spec, ["type", "index"])) for name, spec in entry["metadata"].items()}
     if "search" in entry:
         entry["search"] = _Flow(entry["search"])
+    if "shards" in entry:
+        entry["shards"] = _FlowList(entry["shards"])
     if "expose" in entry:
         expose = _ordered(entry["expose"], ["view", "grant", "function"])
         if "grant" in expose:

@@ -11,6 +11,7 @@ from vtopo.catalog.model import Catalog
 from vtopo.errors import DatabaseUnreachable
 from vtopo.desired.build import build_desired
 from vtopo.desired.legacy import keep_legacy_names
+from vtopo.shards.live import live_states
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import ResolvedTopology, resolve_topology
 
@@ -61,6 +62,9 @@ def read_state(
     dsns = {db: dsn for db, dsn in resolved.dsns.items() if databases is None or db in databases}
     facts, unreachable = introspect_reachable(dsns, wanted, tolerate_unreachable=tolerate_unreachable)
     live = live_catalog(facts)
+    states = live_states(topology, live)
+    if states:  # sharded collections keep the bucket map in effect (a rebalance moves buckets)
+        desired = build_desired(topology, resolved.fdw_targets, states)
     # A reader role an earlier vtopo named keeps its name: apply finds its secret, and
     # check and --target its objects, under the name the live catalog has.
     desired = keep_legacy_names(desired, live)

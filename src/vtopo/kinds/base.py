@@ -40,6 +40,14 @@ class HazardFacts:
     rebuilt_tables: frozenset[tuple[str, str]] = frozenset()
 
 
+def only_shards_differ(live: CatalogObject, desired: CatalogObject) -> bool:
+    """The specs are the same but for the bucket state of a sharded collection (`shards`)."""
+    live_spec, desired_spec = dict(live.spec_dict), dict(desired.spec_dict)
+    if "shards" not in desired_spec or live_spec.pop("shards", None) == desired_spec.pop("shards"):
+        return False
+    return live_spec == desired_spec
+
+
 class Kind(ABC):
     """Defaults shared by most kinds; a kind module overrides what is its own."""
 
@@ -71,6 +79,11 @@ class Kind(ABC):
     schema_qualified: ClassVar[bool] = False
 
     # -- diff ----------------------------------------------------------------------------
+    @property
+    def has_updates(self) -> bool:
+        """Some differences are fixed in place (an `update` template renders them)."""
+        return self.update_in_place
+
     def compare(self, live: CatalogObject, desired: CatalogObject) -> Verdict | None:
         if live.spec == desired.spec and not desired.secrets:
             return None  # canonical JSON: equal text, equal specs (most objects of a no-op plan)
@@ -186,3 +199,17 @@ def _show(value: object) -> str:
             return " ".join(str(item) for item in value)
         return ", ".join(_show(item) for item in value)
     return str(value)
+
+
+class ShardMapInPlace(Kind):
+    """A kind a sharded collection's bucket map lives in (the primary's view, its search
+    function): a change of the map alone is made in place (CREATE OR REPLACE), so readers and
+    grants never see the object missing, and the flip is one statement."""
+
+    has_updates = True
+
+    def compare(self, live: CatalogObject, desired: CatalogObject) -> Verdict | None:
+        verdict = super().compare(live, desired)
+        if verdict is not None and only_shards_differ(live, desired):
+            return Verdict(Action.update, "bucket map: " + verdict.reason, verdict.code)
+        return verdict

@@ -10,7 +10,7 @@ from vtopo.catalog.columns import fields_of
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import VECS_SCHEMA, VTOPO_SCHEMA
 
-from .base import HazardFacts, Kind
+from .base import HazardFacts, ShardMapInPlace
 from .reader import CatalogReader, read_marker
 from .relations import columns_of, lock_hazards, relation_rows
 
@@ -31,7 +31,7 @@ def new(
     return CatalogObject.make(database, ObjectKind.exposed_view, qualified_name, spec, depends_on=depends_on, managed=managed)
 
 
-class ExposedView(Kind):
+class ExposedView(ShardMapInPlace):
     kind = ObjectKind.exposed_view
     schema_qualified = True
 

@@ -18,7 +18,7 @@ from vtopo.catalog.changes import Change, Hazard
 from vtopo.catalog.model import CatalogObject, ObjectKind, key_of
 from vtopo.catalog.names import OPERATOR
 
-from .base import HazardFacts, Kind
+from .base import HazardFacts, ShardMapInPlace
 from .reader import CatalogReader, read_marker
 from .relations import lock_hazards
 
@@ -67,7 +67,7 @@ def new(
     return CatalogObject.make(database, ObjectKind.search_function, qualified_name, spec, depends_on=needs, managed=managed)
 
 
-class SearchFunction(Kind):
+class SearchFunction(ShardMapInPlace):
     kind = ObjectKind.search_function
     schema_qualified = True
     vector_typed = True

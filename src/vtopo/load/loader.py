@@ -104,10 +104,14 @@ def load_source(
     batch_size: int = DEFAULT_BATCH,
     progress: LoadProgress | None = None,
     build: BuildSettings = BuildSettings(),
+    rows: Callable[[Source], Source] | None = None,
 ) -> LoadReport:
+    """rows: a view of the file's rows to load (a shard's own, sharded.OwnedRows); default all."""
     if batch_size < 1:
         raise LoadError("--batch-size must be at least 1")
     source = open_source(path, format)
+    if rows is not None:
+        source = rows(source)
     with _errors(target):
         index = VectorIndexAround(target.conn, target.resolved, target.database, target.collection)
         empty = not collection_rows(target.conn, target.collection, 1)

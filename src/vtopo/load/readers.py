@@ -4,8 +4,11 @@ Each reader yields RowBatch-es of checked records (vtopo.vectors.batch) and
 never holds more than the batch it is on, so memory does not grow with the
 file. A record that cannot be read (bad JSON, missing key) or fails a check
 is a problem at its position in the batch, so the loader can report
-several at once. JSONL lines and CSV cells are parsed by orjson; the
-numbers are checked and encoded for the whole batch by NumPy.
+several at once. JSONL lines and CSV cells are parsed by orjson, the
+vectors packed to float64 by struct as each record is read (lines.py
+reads a block of lines at a time, csv_records.py keeps the csv module off
+the vector cell); the numbers are checked and encoded for the whole batch
+by NumPy.
 
 - JSONL: one object per line: {"id": "a", "vector": [0.1, ...], "metadata": {...}}
 - CSV: a header row naming id, vector, metadata; vector and metadata cells hold JSON
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -27,7 +29,9 @@ import orjson
 from vtopo.vectors.batch import RowBatch
 from vtopo.vectors.shape import VectorShape
 
+from .csv_records import CsvRecords
 from .errors import LoadError
+from .lines import read_lines
 
 FIELDS = ("id", "vector", "metadata")
 REQUIRED = ("id", "vector")
@@ -137,10 +141,13 @@ class JsonlSource(_TextSource):
         raw, stream = self._open()
         with raw, stream:
             batch = RowBatch(shape)
-            for number, line in enumerate(stream, 1):
-                if _add_line(batch, number, line) and full(batch, size):
-                    yield batch
-                    batch = RowBatch(shape)
+            number = 0
+            for lines in read_lines(stream):
+                for line in lines:
+                    number += 1
+                    if _add_line(batch, number, line) and full(batch, size):
+                        yield batch
+                        batch = RowBatch(shape)
             if len(batch) or batch.problems:
                 yield batch
 
@@ -150,7 +157,7 @@ def _add_line(batch: RowBatch, number: int, line: bytes) -> bool:
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError as error:
-        if line.isspace():
+        if not line or line.isspace():
             return False
         batch.problem(number, json_problem(line, error))
         return True
@@ -173,33 +180,34 @@ class CsvSource(_TextSource):
     def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
         raw, stream = self._open()
-        with raw, stream, io.TextIOWrapper(stream, encoding="utf-8", newline="") as text:
-            reader = csv.reader(text)
-            index = self._header(reader)
+        with raw, stream:
+            records = CsvRecords(stream)
+            index = self._header(records)
             batch = RowBatch(shape)
+            reading = iter(records)
             while index is not None:
                 try:
-                    cells = next(reader)
+                    number, cells = next(reading)
                 except StopIteration:
                     break
                 except UnicodeDecodeError:
-                    batch.problem(reader.line_num + 1, "not UTF-8 text")
+                    batch.problem(records.line, "not UTF-8 text")
                     break
                 except csv.Error as error:
-                    batch.problem(reader.line_num, f"not valid CSV: {error}")
+                    batch.problem(records.line, f"not valid CSV: {error}")
                     break
                 if not any(cells) or not any(cell.strip() for cell in cells):
                     continue
-                _add_cells(batch, reader.line_num, cells, index)
+                _add_cells(batch, number, cells, index)
                 if full(batch, size):
                     yield batch
                     batch = RowBatch(shape)
             if len(batch) or batch.problems:
                 yield batch
 
-    def _header(self, reader: Any) -> dict[str, int] | None:
+    def _header(self, records: CsvRecords) -> dict[str, int] | None:
         try:
-            header = next(reader, None)
+            header = records.header()
         except (UnicodeDecodeError, csv.Error) as error:
             raise LoadError(f"{self.path}:1: cannot read the CSV header: {error}") from None
         if header is None:
@@ -231,7 +239,8 @@ def _add_cells(batch: RowBatch, number: int, cells: list[str], index: dict[str, 
         except orjson.JSONDecodeError as error:
             batch.problem(number, f"the metadata cell is not valid JSON: {error.msg}")
             return
-    check_types = "true" in vector_text or "false" in vector_text
+    # As for JSONL: a boolean needs `true` or `false` in the cell; a one-character search rules most out.
+    check_types = ("u" in vector_text or "s" in vector_text) and ("true" in vector_text or "false" in vector_text)
     batch.add(number, cells[index["id"]], vector, metadata, check_types=check_types)
 
 

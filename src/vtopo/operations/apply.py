@@ -10,6 +10,7 @@ from vtopo.apply.executor import ApplyError, ApplyResult, Progress, apply_steps,
 from vtopo.apply.interrupt import Interrupts
 from vtopo.apply.journal import ApplyJournal
 from vtopo.apply.session import LockedSessions, Timeouts
+from vtopo.desired.build import build_desired
 from vtopo.diagnostics import Diagnostic
 from vtopo.errors import PlanError, VtopoError
 from vtopo.introspect.state import PlanContext, read_state
@@ -17,6 +18,8 @@ from vtopo.plan.document import read_plan
 from vtopo.plan.model import Plan
 from vtopo.prewarm import IndexCache, warm_indexes
 from vtopo.replication import wait_for_replicas
+from vtopo.shards.rebalance import Mover, Rebalance, primary_objects, read_states
+from vtopo.shards.state import ShardState
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import resolve_topology
@@ -109,6 +112,14 @@ def apply_topology(
                 return ApplyOutcome(plan, None, approved=False)
             result, problems = _run_plan(plan, context, sessions, options, progress)
             outcome = ApplyOutcome(plan, result, approved=True, journal_problems=problems)
+            if plan.rebalances and not result.failed:
+                _rebalance(plan, resolved, progress)
+                if any(r["released"] for r in plan.rebalances):
+                    # The emptied shards' parts go now (the plan said so): a plan of just that.
+                    follow = plan_from_state(read_state(topology, resolved, databases=needed), plan.targets, strict_targets=False)
+                    if follow.changes and not follow.rebalances:
+                        check_hazards(follow, options.allow_destroy)
+                        _run_plan(follow, read_state(topology, resolved, databases=needed), sessions, options, progress)
             context = None  # the apply changed the databases
     if outcome.result is not None and options.verify:
         # Verified within the same targets; a targeted collection the apply dropped is no longer known.
@@ -142,6 +153,22 @@ def _run_plan(
         if journal is not None:
             journal.close()
     return result, list(journal.problems) if journal else []
+
+
+def _rebalance(plan: Plan, resolved, progress: Progress | None) -> None:
+    """Move the buckets the plan moves, from the state in effect now (a saved plan's moves are
+    re-read: the state is the primary's, and a batch already moved is not moved again)."""
+    topology = resolved.topology
+    states = read_states(resolved)
+
+    def primary_objects_for(name: str, state: ShardState) -> list:
+        return primary_objects(build_desired(topology, resolved.fdw_targets, {name: state}), topology, name)
+
+    mover = Mover(resolved, primary_objects_for, progress if hasattr(progress, "moved") else None)
+    for data in plan.rebalances:
+        rebalance = Rebalance.from_dict(data)
+        if rebalance.collection in states:
+            mover.run(rebalance, states[rebalance.collection])
 
 
 def _journal_for(plan: Plan, context: PlanContext) -> ApplyJournal:

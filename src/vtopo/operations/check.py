@@ -42,7 +42,7 @@ def checked_collections(topology: Topology, targets: list[str] | None) -> set[st
     if not targets:
         return None
     chosen = resolve_targets(targets, list(topology.databases), set(topology.collections))
-    return set(chosen.collections) | {name for name, spec in topology.collections.items() if spec.database in chosen.databases}
+    return set(chosen.collections) | {name for name, spec in topology.collections.items() if set(spec.databases) & set(chosen.databases)}
 
 
 def check_topology(
@@ -52,6 +52,6 @@ def check_topology(
     is one failure (run_checks), the rest is checked. --target connects only to what it needs."""
     topology = load_topology(path, env)
     collections = checked_collections(topology, targets)
-    needed = None if collections is None else {topology.primary_name, *(topology.collections[c].database for c in collections)}
+    needed = None if collections is None else {topology.primary_name, *(db for c in collections for db in topology.collections[c].databases)}
     context = read_state(topology, databases=needed, tolerate_unreachable=True)
     return check_state(context, analyze=analyze, collections=collections, prewarm=prewarm)

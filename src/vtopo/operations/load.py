@@ -9,6 +9,7 @@ from typing import Any
 from vtopo.check.probe import refresh_statistics
 from vtopo.load.index import BuildSettings
 from vtopo.load.loader import Destination, LoadProgress, LoadReport, load_source
+from vtopo.query import sharded
 from vtopo.query.session import Sessions, describe, require_collection
 from vtopo.query.target import Via, route
 from vtopo.spec.loader import load_topology
@@ -23,16 +24,20 @@ class LoadOutcome:
 
 
 def load_file(resolved: ResolvedTopology, collection: str, path: Path, **options: Any) -> LoadReport:
-    """One file into one collection, on a connection of its own (options: those of load_source)."""
+    """One file into one collection, on a connection of its own (options: those of load_source).
+    A sharded collection: each shard loads the rows whose bucket it owns (load/sharded.py)."""
     target = route(resolved.topology, collection, Via.direct)
     sessions = Sessions(resolved)
     try:
+        if target.sharded:
+            return sharded.load_on_shards(sessions, target, path, **options)
         conn = require_collection(sessions, target)
         destination = Destination(conn, resolved, target.database, target.collection, target.shape,
                                   lambda error: describe(error, sessions, target))
         return load_source(destination, path, **options)
     finally:
         sessions.close()
+
 
 
 def load_collection(

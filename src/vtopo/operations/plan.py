@@ -15,6 +15,8 @@ from vtopo.plan.build import build_plan
 from vtopo.plan.hazards import collections_needing_counts
 from vtopo.plan.model import Plan
 from vtopo.introspect.preflight import check_extensions, check_vector_compatibility, unreadable_secret_notes
+from vtopo.shards.live import live_states
+from vtopo.shards.rebalance import plan_rebalances
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
 
@@ -40,7 +42,8 @@ def needed_databases(topology: Topology, targets: list[str] | None) -> set[str] 
         chosen = resolve_targets(targets, list(topology.databases), set(topology.collections))
     except PlanError:
         return None  # a name the file does not know may be a live collection: read all, and let the real check speak
-    return {topology.primary_name, *chosen.databases, *(topology.collections[name].database for name in chosen.collections)}
+    return {topology.primary_name, *chosen.databases,
+            *(database for name in chosen.collections for database in topology.collections[name].databases)}
 
 
 def replica_notes(topology: Topology, unreachable: set[str]) -> list[str]:
@@ -102,7 +105,7 @@ def plan_from_state(context: PlanContext, targets: list[str] | None = None, *, s
     topology = context.topology
     desired, live, chosen = targeted_catalogs(context, targets, strict=strict_targets)
     check_extensions(desired, context.facts)
-    wired = sorted({spec.database for spec in topology.collections.values() if spec.expose and spec.database != topology.primary_name})
+    wired = sorted({db for spec in topology.collections.values() if spec.expose for db in spec.databases if db != topology.primary_name})
     compatibility_notes = check_vector_compatibility(topology.primary_name, wired, context.facts)
     changes = diff_catalogs(desired, live)
     row_counts: dict[tuple[str, str], int] = {}
@@ -125,6 +128,10 @@ def plan_from_state(context: PlanContext, targets: list[str] | None = None, *, s
         render_plan(plan)
     plan.notes = compatibility_notes + unreadable_secret_notes(desired, live)
     plan.environment = topology.environment
+    collections = None if chosen is None else set(chosen.collections) | {
+        name for name, spec in topology.collections.items() if set(spec.databases) & set(chosen.databases)}
+    states = live_states(topology, context.live)
+    plan.rebalances = [r.as_dict() for r in plan_rebalances(topology, states, context.resolved, collections)]
     return plan
 
 

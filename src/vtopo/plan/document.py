@@ -108,6 +108,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "changes": changes,
         "steps": steps,
         "not_managed": [{"database": db, "kind": kind, "name": name} for db, kind, name in plan.not_managed],
+        "rebalances": plan.rebalances,
     }
 
 
@@ -154,6 +155,7 @@ def plan_from_document(data: dict[str, Any]) -> Plan:
         notes=[note(text) for text in data.get("notes", [])],
         environment=data.get("environment"),
         not_managed=[(item["database"], item["kind"], item["name"]) for item in data.get("not_managed", [])],
+        rebalances=list(data.get("rebalances") or []),
     )
 
 

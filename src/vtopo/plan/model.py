@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
+from typing import Any
 
 from vtopo.catalog.changes import Action, Change, Hazard
 from vtopo.diagnostics import Diagnostic
@@ -76,10 +77,12 @@ class Plan:
     environment: str | None = None  # the topology file's environment (--env) the plan is for
     # (database, kind, name) of tables vtopo found but leaves alone: not created by it, not in the topology
     not_managed: list[tuple[str, str, str]] = field(default_factory=list)
+    # Sharded collections whose buckets move after the changes (shards/rebalance.Rebalance.as_dict)
+    rebalances: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.rebalances
 
     def summary(self) -> dict[str, int]:
         counts = {action.value: 0 for action in Action}

@@ -176,6 +176,9 @@ class Collection:
 
         target = self._writable("load")
         sessions = self._client._sessions
+        if target.sharded:
+            return sharded.load_on_shards(sessions, target, Path(path), format=format, batch_size=batch_size,
+                                          build=build or BuildSettings())
         destination = Destination(self._connection(), sessions.resolved, target.database, target.collection,
                                   target.shape, lambda error: describe(error, sessions, target))
         return load_source(destination, Path(path), format=format, batch_size=batch_size,

@@ -20,8 +20,8 @@ def effective_settings(topology: Topology, name: str) -> dict[str, str]:
     """What the reader role gets for collection `name`; for a collection no reader role
     serves (not exposed, or on the primary), its own `search:` block."""
     spec = topology.collections[name]
-    if spec.expose is not None and spec.database != topology.primary_name:
-        return reader_settings(topology, spec.database)
+    if spec.expose is not None and spec.databases[0] != topology.primary_name:
+        return reader_settings(topology, spec.databases[0])  # a sharded collection's shards agree (spec/rules.py)
     return search_settings(spec)
 
 

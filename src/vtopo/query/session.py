@@ -85,7 +85,7 @@ def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> Databa
             hint=apply_hint,
         )
     if isinstance(error, pg_errors.SqlclientUnableToEstablishSqlconnection) and target.through_view:
-        secondary = target.spec.database
+        secondary = target.spec.database or ", ".join(target.spec.databases)
         return DatabaseError(
             target.database,
             f"collection {target.collection!r}: the primary could not reach database {secondary!r} "

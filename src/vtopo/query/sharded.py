@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 import psycopg
 
 from vtopo.errors import DatabaseError
-from vtopo.shards.live import map_in_effect
+from vtopo.shards.live import state_in_effect
 from vtopo.shards.placement import bucket_of, owners
 
 from .session import Sessions, describe, require_collection
@@ -65,18 +65,23 @@ def once_by_id(answers: Iterable[list[tuple]]) -> list[tuple]:
 
 def owner_of(sessions: Sessions, target: Target) -> Callable[[str], str]:
     """id -> the shard its bucket is on now (the map the primary's view reads by)."""
+    by_bucket = bucket_owners(sessions, target)
+    return lambda row_id: by_bucket[bucket_of(row_id)]
+
+
+def bucket_owners(sessions: Sessions, target: Target) -> dict[int, str]:
+    """bucket -> the shard it is on now (the map the primary's view reads by)."""
     view = target.spec.expose.view if target.spec.expose else ""
     primary = sessions.resolved.topology.primary_name
     try:
-        bucket_map = map_in_effect(sessions.connection(primary), view)
+        state = state_in_effect(sessions.connection(primary), view)
     except psycopg.Error as error:
         raise describe(error, sessions, target) from None
-    if bucket_map is None:
+    if state is None:
         raise DatabaseError(primary, f"collection {target.collection!r} is sharded, but the primary's view {view} holds no "
                             "bucket map (not applied yet?)",
                             hint=f"run: vtopo apply -f {sessions.resolved.topology.source_path}")
-    by_bucket = owners(bucket_map)
-    return lambda row_id: by_bucket[bucket_of(row_id)]
+    return owners(state.owned)
 
 
 def split_by_shard(ids: Sequence[Any], owner: Callable[[str], str], shards: list[str]) -> dict[str, list[int]]:
@@ -86,3 +91,20 @@ def split_by_shard(ids: Sequence[Any], owner: Callable[[str], str], shards: list
     for index, row_id in enumerate(ids):
         positions[owner(row_id) if isinstance(row_id, str) else shards[0]].append(index)
     return positions
+
+
+def load_on_shards(sessions: Sessions, target: Target, path, **options: Any):
+    """`vtopo load` of a sharded collection: each shard loads the file's rows whose bucket it
+    owns, with all of a load's care (load/sharded.py); one report for all."""
+    from vtopo.load import Destination, load_source
+    from vtopo.load.sharded import OwnedRows, combined
+
+    by_bucket = bucket_owners(sessions, target)
+    reports = []
+    for shard in shard_targets(target):
+        conn = require_collection(sessions, shard)
+        destination = Destination(conn, sessions.resolved, shard.database, shard.collection, shard.shape,
+                                  lambda error, shard=shard: describe(error, sessions, shard))
+        reports.append(load_source(destination, path, rows=lambda source, name=shard.database: OwnedRows(source, by_bucket.__getitem__, name),
+                                   **options))
+    return combined(target.collection, reports)

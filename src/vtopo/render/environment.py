@@ -18,9 +18,8 @@ from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 from psycopg import sql
 
-from vtopo.catalog.names import READER_SETTING
+from vtopo.catalog.names import BUCKETS, READER_SETTING
 from vtopo.resources import templates_dir
-from vtopo.shards.placement import BUCKETS
 from vtopo.spec.secrets import MASK, Sensitive
 
 

@@ -14,7 +14,7 @@ from vtopo.graph.mermaid import render_mermaid
 from vtopo.plan.model import Plan
 from vtopo.catalog.changes import Action
 
-from .text import counted, not_managed_lines, summary_line
+from .text import counted, not_managed_lines, rebalance_lines, summary_line
 
 # Lets a CI job find and update its previous comment instead of adding a new one.
 COMMENT_MARKER = "<!-- vtopo-plan -->"
@@ -69,6 +69,9 @@ def _render(plan: Plan, *, sql: bool, graph: bool) -> str:
         lines += ["<details open><summary>Graph of what changes</summary>", "", "```mermaid"]
         lines += render_mermaid(plan_graph(plan)).rstrip("\n").splitlines()
         lines += ["```", "", "</details>", ""]
+    moves = rebalance_lines(plan)
+    if moves:
+        lines += ["```", *moves, "```", ""]
     for database in plan.databases:
         lines += _database_section(plan, database, sql)
     if not sql:

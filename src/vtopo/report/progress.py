@@ -63,6 +63,12 @@ class ConsoleProgress:
         if self.status is not None:
             self.status.update(label)
 
+    def moved(self, collection: str, source: str, target: str, buckets: list[int], rows: int) -> None:
+        """A rebalance batch done (copied, flipped, deleted): one line each."""
+        with self.lock:
+            self.console.print(f"[green]✓[/] {collection}: {len(buckets)} bucket(s) moved {source} → {target} ({rows} rows)",
+                               highlight=False)
+
     def database_done(self, database: str, phase: Phase, count: int) -> None:
         with self.lock:
             elapsed = time.monotonic() - self.started

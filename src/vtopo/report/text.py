@@ -28,10 +28,41 @@ def not_managed_lines(plan: Plan) -> list[str]:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
+    moving = sum(len(r["moves"]) for r in plan.rebalances)
+    moves = f" {counted(moving, 'bucket')} to move." if plan.rebalances else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['replace']} to replace, {counts['delete']} to delete."
+        f"{counts['replace']} to replace, {counts['delete']} to delete.{moves}"
     )
+
+
+def rebalance_lines(plan: Plan) -> list[str]:
+    """Per sharded collection: which buckets move where, about how many rows, what is let go."""
+    lines = []
+    for rebalance in plan.rebalances:
+        flows: dict[tuple[str, str], list[int]] = {}
+        for bucket, source, target in rebalance["moves"]:
+            flows.setdefault((source, target), []).append(bucket)
+        lines.append(f"rebalance {rebalance['collection']}: {counted(len(rebalance['moves']), 'bucket')} move, "
+                     f"about {counted(rebalance['rows'], 'row')} (copied, flipped on the primary, then deleted where they were)")
+        for (source, target), buckets in flows.items():
+            lines.append(f"    {source} → {target}: {counted(len(buckets), 'bucket')} ({_ranges(buckets)})")
+        for shard, buckets in sorted((rebalance.get("draining") or {}).items()):
+            lines.append(f"    {shard}: delete the copies of {counted(len(buckets), 'bucket')} an interrupted move left ({_ranges(buckets)})")
+        for shard in rebalance.get("released") or []:
+            lines.append(f"    then {shard}'s part of {rebalance['collection']} (emptied) and its wiring are dropped")
+    return lines
+
+
+def _ranges(buckets: list[int]) -> str:
+    """0-3, 7, 9-10"""
+    parts: list[str] = []
+    for bucket in sorted(buckets):
+        if parts and parts[-1][1] == bucket - 1:
+            parts[-1] = (parts[-1][0], bucket)
+        else:
+            parts.append((bucket, bucket))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
 
 
 def _change_lines(change: Change, plan: Plan, show_sql: bool) -> list[Text]:
@@ -76,6 +107,10 @@ def render_text(plan: Plan, *, show_sql: bool = True) -> RenderableType:
         parts.append(Text(f"\ndatabase {database} ({role})", style="bold"))
         for change in changes:
             parts.extend(_change_lines(change, plan, show_sql))
+    moves = rebalance_lines(plan)
+    if moves:
+        parts.append(Text(""))
+        parts.extend(Text(line, style="yellow") for line in moves)
     parts.append(Text(""))
     parts.append(Text(summary_line(plan), style="bold"))
     blocking = plan.blocking_hazards

@@ -1,32 +1,31 @@
-"""The bucket map in effect for a sharded collection: what the primary's view reads (its marker
-holds the map, and the view's WHERE per shard is that map), read from the primary."""
+"""The state in effect for a sharded collection, read from the primary: from its view's marker
+(with a connection), or from the live catalog a plan read."""
 
 from __future__ import annotations
 
-import json
-
 import psycopg
 
-from vtopo.catalog.names import MARKER
+from vtopo.catalog.model import Catalog, ObjectKind, key_of
 from vtopo.db.queries import fetch_all
+from vtopo.spec.models import Topology
 
-from .placement import BucketMap, normalised
-
-
-def map_from_marker(comment: str | None) -> BucketMap | None:
-    """The map a view's `vtopo:` marker holds, or None (no view, not sharded, not vtopo's)."""
-    if not comment or not comment.startswith(MARKER):
-        return None
-    try:
-        shards = json.loads(comment[len(MARKER):]).get("shards")
-    except (ValueError, AttributeError):
-        return None
-    if not isinstance(shards, list):
-        return None
-    return normalised({shard["shard"]: shard["buckets"] for shard in shards})
+from .state import ShardState, state_from_marker
 
 
-def map_in_effect(primary: psycopg.Connection, view: str) -> BucketMap | None:
-    """The map the primary's view `schema.name` reads by, or None when it has none."""
+def state_in_effect(primary: psycopg.Connection, view: str) -> ShardState | None:
+    """The state the primary's view `schema.name` reads by, or None when it has none."""
     rows = fetch_all(primary, "shards/view_marker", {"view": view})
-    return map_from_marker(rows[0]["comment"] if rows else None)
+    return state_from_marker(rows[0]["comment"] if rows else None)
+
+
+def live_states(topology: Topology, live: Catalog) -> dict[str, ShardState]:
+    """collection -> its state, for every sharded collection whose view the primary holds."""
+    states = {}
+    for name, spec in topology.collections.items():
+        if not spec.sharded or spec.expose is None:
+            continue
+        view = live.get(key_of(topology.primary_name, ObjectKind.exposed_view, spec.expose.view))
+        entries = view.spec_dict.get("shards") if view is not None and view.managed else None
+        if entries:
+            states[name] = ShardState.from_entries(entries)
+    return states

@@ -17,13 +17,18 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, Mapping
 
-BUCKETS = 256
+from vtopo.catalog.names import BUCKETS
 
 BucketMap = dict[str, list[int]]  # shard -> the buckets it owns, ascending
 
 
 def bucket_of(id_: str) -> int:
-    return int.from_bytes(hashlib.md5(id_.encode("utf-8")).digest()[:4], "big") % BUCKETS
+    return bucket_of_key(id_.encode("utf-8"))
+
+
+def bucket_of_key(encoded_id: bytes) -> int:
+    """bucket_of for an id already encoded as UTF-8 (as COPY sends it)."""
+    return int.from_bytes(hashlib.md5(encoded_id).digest()[:4], "big") % BUCKETS
 
 
 def _weight(shard: str, bucket: int) -> int:

@@ -11,6 +11,7 @@ of records.py / check.py, so a bad record reads the same from every path.
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -33,8 +34,10 @@ class RowBatch:
         self.positions: list[int] = []
         self.ids: list[bytes] = []
         self.metadata: list[bytes] = []
-        # The vectors as given (lists of Python numbers, or arrays); NumPy converts the batch in one call.
+        # The vectors as given: float64 bytes (plain lists, packed by struct), or arrays; NumPy
+        # converts the batch in one call.
         self._vectors: list[Any] = []
+        self._pack = _packer(shape.dimension)
         self._matrix: np.ndarray | None = None  # or the whole batch at once (Parquet, 2-D arrays)
         self.problems: list[tuple[int, str]] = []
 
@@ -68,9 +71,16 @@ class RowBatch:
     def _add_vector(self, vector: Any, check_types: bool) -> None:
         if type(vector) is list and len(vector) == self.shape.dimension and not (
                 check_types and bool in set(map(type, vector))):
-            self._vectors.append(vector)  # its values are looked at with the whole batch (matrix)
-        else:
-            self._vectors.append(vector_floats(vector, self.shape))
+            # struct takes a list of numbers to float64 bytes in one C loop (measured: 2 us for
+            # 384 values, against 5 us for NumPy's type discovery over the batch); anything that
+            # is not a number (a string, a null, a list) or an integer beyond float64 refuses,
+            # and check_vector then names it. The values are checked with the batch (matrix).
+            try:
+                self._vectors.append(self._pack(*vector))
+                return
+            except (struct.error, TypeError, OverflowError):
+                pass
+        self._vectors.append(vector_floats(vector, self.shape))
 
     def add_matrix(self, first: int, ids: Sequence[Any], metadata: Sequence[Any], matrix: np.ndarray,
                    encode_meta: Callable[[Any], bytes] = encode_metadata) -> None:
@@ -95,8 +105,13 @@ class RowBatch:
         numbers give an int or float matrix; a string, a null or a nested list anywhere does not,
         and then each vector is checked on its own, so the bad ones are named."""
         if self._matrix is None:
+            vectors = self._vectors
             try:
-                values = np.array(self._vectors) if self._vectors else np.zeros((0, self.shape.dimension))
+                if all(type(vector) is bytes for vector in vectors):
+                    values = np.frombuffer(b"".join(vectors), dtype=np.float64).reshape(-1, self.shape.dimension)
+                else:
+                    values = np.array([_as_array(vector) for vector in vectors]) if vectors else np.zeros(
+                        (0, self.shape.dimension))
             except (ValueError, TypeError, OverflowError):
                 values = None
             if values is None or values.dtype.kind not in "fiu" or values.ndim != 2:
@@ -110,7 +125,7 @@ class RowBatch:
         rows: list[np.ndarray] = []
         for row, vector in enumerate(self._vectors):
             try:
-                rows.append(np.asarray(vector_floats(vector, self.shape), dtype=np.float64))
+                rows.append(np.asarray(vector_floats(_as_array(vector), self.shape), dtype=np.float64))
                 good.append(row)
             except RowProblem as problem:
                 self.problems.append((self.positions[row], str(problem)))
@@ -123,6 +138,17 @@ class RowBatch:
         self.positions = [self.positions[row] for row in rows]
         self.ids = [self.ids[row] for row in rows]
         self.metadata = [self.metadata[row] for row in rows]
+
+    def subset(self, rows: list[int]) -> RowBatch:
+        """The records at these row numbers (its values checked: call after check_numbers),
+        with the batch's problems (reported whichever part is written)."""
+        part = RowBatch(self.shape)
+        part.positions = [self.positions[row] for row in rows]
+        part.ids = [self.ids[row] for row in rows]
+        part.metadata = [self.metadata[row] for row in rows]
+        part._matrix = self.matrix()[rows] if self.ids else np.zeros((0, self.shape.dimension), dtype=np.float32)
+        part.problems = list(self.problems)
+        return part
 
     def check_numbers(self) -> None:
         """Whole-batch checks of the values: finite, and in range for halfvec."""
@@ -163,6 +189,16 @@ class RowBatch:
                 parts += (fields, seq(8, first_seq + row), pack(len(row_id)), row_id, vector_head,
                           values[row * stride:(row + 1) * stride], pack(len(meta)), meta)
         return b"".join(parts)
+
+
+@lru_cache(maxsize=8)
+def _packer(dimension: int) -> Callable[..., bytes]:
+    return struct.Struct(f"={dimension}d").pack
+
+
+def _as_array(vector: Any) -> Any:
+    """A vector packed by struct as the float64 array it stands for; anything else as it is."""
+    return np.frombuffer(vector, dtype=np.float64) if type(vector) is bytes else vector
 
 
 def vector_floats(vector: Any, shape: VectorShape) -> np.ndarray:

@@ -30,7 +30,7 @@ STAGING = "vtopo_load_staging"
 #   2,000   19,500  139 MB   78,600  249 MB
 #   5,000   18,700  252 MB   44,200  306 MB
 #  10,000   16,200  440 MB   53,700  372 MB
-# Larger batches only hold more memory (a batch of JSONL is Python lists of floats until NumPy takes it).
+# Larger batches only hold more memory.
 DEFAULT_BATCH = 2000
 
 

@@ -1,0 +1,89 @@
+"""CSV records without running the csv module over the vector cell.
+
+The vector cell is nearly all of a line (384 numbers: ~3.5 KB) and the csv
+module parses it character by character (measured: more time than orjson's
+parse of the numbers). A line whose vector cell can be cut out unambiguously
+has the rest parsed by csv (strict) and the cell taken as it is; any other
+line, and any record spanning lines, goes to csv itself, so every record
+reads exactly as `csv.reader` over the file (newline="") reads it.
+
+The cut is safe when: nothing before the cell holds a quote (so every comma
+there separates cells, and the cell's number is the commas counted), the
+cell is `"[...]"` with no quote inside (so its closing quote is the first
+one), and a comma or the line's end follows it. The rest is then parsed with
+a stand-in cell by a strict reader: any doubt (an open quote, stray quotes)
+is an error there, and the line goes to csv as a whole.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import BinaryIO, Iterator
+
+from .lines import read_lines_universal
+
+_OPEN = ',"['
+
+
+class CsvRecords:
+    """(line number, cells) of each record of a binary stream; `line` is the last line a record
+    spans (as csv.reader's line_num). Raises UnicodeDecodeError (self.line: the line) or csv.Error."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._lines = _numbered(read_lines_universal(stream))
+        self._pushed: str | None = None
+        self.line = 0
+        self._csv = csv.reader(self._feed())  # csv.reader keeps its own state between records
+
+    def _feed(self) -> Iterator[str]:
+        while True:
+            if self._pushed is not None:
+                line, self._pushed = self._pushed, None
+            else:
+                self.line, raw = next(self._lines, (self.line, None))
+                if raw is None:
+                    return
+                line = raw.decode("utf-8")
+            yield line
+
+    def header(self) -> list[str] | None:
+        return next(self._csv, None)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for self.line, raw in self._lines:
+            line = raw.decode("utf-8")
+            cells = _cut(line)
+            if cells is None:
+                self._pushed = line  # csv reads the record from this line on, as many lines as it spans
+                cells = next(self._csv, None)
+                if cells is None:
+                    return
+            yield self.line, cells
+
+
+def _numbered(blocks: Iterator[list[bytes]]) -> Iterator[tuple[int, bytes]]:
+    number = 0
+    for lines in blocks:
+        for line in lines:
+            number += 1
+            yield number, line
+
+
+def _cut(line: str) -> list[str] | None:
+    """The line's cells with the vector cell cut out by position, or None: let csv read it."""
+    start = line.find(_OPEN)
+    if start < 0 or '"' in line[:start]:
+        return None
+    close = line.find('"', start + 2)  # the cell's closing quote, if nothing inside is a quote
+    if close < 0 or line[close - 1] != "]":
+        return None
+    end = close - 1
+    after = line[close + 1:]
+    if after and after[0] != "," and after not in ("\n", "\r", "\r\n"):
+        return None
+    try:
+        cells = next(csv.reader([line[:start] + ",V" + after], strict=True))
+    except csv.Error:
+        return None
+    cells[line.count(",", 0, start) + 1] = line[start + 2:end + 1]
+    return cells
