@@ -301,6 +301,8 @@ def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_ba
     assert process.wait(30) == -signal.SIGKILL, "the apply finished before it could be interrupted"
     left = sharded.plan_document()["rebalances"]
     assert left and left[0]["collection"] == "notes", left  # the plan shows what is left to move
+    status = vtopo_cli("status", "-f", str(sharded.path)).stdout
+    assert "sharded notes: buckets" in status and "to move" in status, status
     assert {i for ids in _shard_ids(sharded).values() for i in ids} == {i for i, _, _ in items}  # nothing lost
     assert len(as_grantee(sharded, "SELECT id FROM public.notes")) == ROWS  # and nothing doubled through the primary
     resumed = sharded.apply_auto()
@@ -312,6 +314,7 @@ def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_ba
         assert held[shard] == {i for i, _, _ in items if owner[bucket_of(i)] == shard}, shard
     assert rows(sharded.db("pod2"), "SELECT to_regclass('vecs.notes')") == [(None,)]  # its emptied part was dropped
     sharded.assert_converged()
+    assert "each where its shards place it" in vtopo_cli("status", "-f", str(sharded.path)).stdout
 
 
 def test_vtopo_load_spreads_a_file_over_the_shards_each_id_once(sharded, tmp_path):

@@ -27,6 +27,7 @@ def status_document(status: TopologyStatus) -> dict[str, Any]:
         "topology": {"name": status.topology_name, "primary": status.primary, "databases": status.databases},
         "journal": {"database": status.primary, "table": JOURNAL, "present": entries is not None},
         "databases": {db: (entries[db].as_dict() if entries and db in entries else None) for db in status.databases},
+        "sharded_collections": {name: summary.as_dict() for name, summary in status.shards.items()},
     }
 
 
@@ -38,7 +39,21 @@ def render_status(status: TopologyStatus) -> str:
     lines = [header]
     for database in status.databases:
         lines += _lines(database, status.entries.get(database), width)
+    lines += _shard_lines(status)
     return "\n".join(lines)
+
+
+def _shard_lines(status: TopologyStatus) -> list[str]:
+    lines = []
+    for name, summary in sorted(status.shards.items()):
+        owned = ", ".join(f"{shard} {count}" for shard, count in summary.owned.items())
+        if summary.to_move or summary.left_over:
+            pending = f"{summary.to_move} bucket(s) to move" + (f", copies of {summary.left_over} left by an interrupted move"
+                                                                  if summary.left_over else "")
+            lines.append(f"  ◐  sharded {name}: buckets {owned}; {pending} (vtopo apply finishes the rebalance)")
+        else:
+            lines.append(f"  ✓  sharded {name}: buckets {owned}, each where its shards place it")
+    return lines
 
 
 def _lines(database: str, entry: JournalEntry | None, width: int) -> list[str]:
