@@ -105,6 +105,13 @@ def test_the_search_function_returns_the_global_top_k(sharded):
                       (str(vector(rng)),))
     assert len(rare) == 10 and all(m["topic"] == "rare" for _, m, _ in rare)
     assert [d for _, _, d in rare] == sorted(d for _, _, d in rare)  # nearest first across shards
+    # As PostgREST calls it: in a transaction, as the role, with a statement_timeout (sent along to every shard).
+    with sharded.db("app").connect() as conn, conn.transaction():
+        conn.execute(f"SET LOCAL ROLE {GRANTEE}")
+        conn.execute("SET LOCAL statement_timeout = '5s'")
+        timed = conn.execute("SELECT id FROM public.match_notes(query_embedding => %s::vector, match_count => 7, "
+                             "filter => '{\"topic\": \"rare\"}')", (str(vector(rng)),)).fetchall()
+        assert len(timed) == 7
     # Killed sessions on a shard: the next call reconnects.
     for shard in ("pod1", "pod2"):
         with sharded.db(shard).connect() as conn:
@@ -137,6 +144,9 @@ def test_plan_check_inspect_and_graph_understand_shards(sharded):
     assert drawn.count("vecs.notes") == 2 and "vtopo.notes__pod1" in drawn and "vtopo.notes__pod2" in drawn, drawn
     targeted = vtopo_cli("plan", "-f", str(sharded.path), "--target", "pod2")
     assert "No changes" in targeted.stdout, targeted.stdout
+    capacity = json.loads(vtopo_cli("capacity", "-f", str(sharded.path), "--format", "json").stdout)
+    held = [db["database"] for db in capacity["databases"] if any(c["name"] == "notes" and c["present"] for c in db["collections"])]
+    assert sorted(held) == ["pod1", "pod2"], capacity  # each shard reports its part
 
 
 def _ids_on(topo: Topo, shard: str) -> set[str]:
