@@ -289,7 +289,8 @@ def test_adding_a_shard_moves_its_share_online_and_every_row_stays_once(sharded,
     sharded.assert_converged()
 
 
-def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_back(sharded, pod3):
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGKILL"])  # Ctrl-C in a terminal; a process killed mid-deploy
+def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_back(sharded, pod3, stop):
     import signal
     import time
 
@@ -307,8 +308,13 @@ def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_ba
         if moved:
             break
         time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)  # mid-rebalance: no chance to clean up
-    assert process.wait(30) == -signal.SIGKILL, "the apply finished before it could be interrupted"
+    process.send_signal(getattr(signal, stop))  # mid-rebalance
+    if stop == "SIGKILL":  # no chance to clean up
+        assert process.wait(30) == -signal.SIGKILL, "the apply finished before it could be interrupted"
+    else:
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, (process.returncode, err)
+        assert "interrupted while moving the buckets of notes" in err and "Traceback" not in err, err
     left = sharded.plan_document()["rebalances"]
     assert left and left[0]["collection"] == "notes", left  # the plan shows what is left to move
     status = vtopo_cli("status", "-f", str(sharded.path)).stdout

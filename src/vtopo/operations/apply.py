@@ -155,6 +155,10 @@ def _run_plan(
     return result, list(journal.problems) if journal else []
 
 
+class RebalanceInterrupted(PlanError):
+    exit_code = 130
+
+
 def _rebalance(plan: Plan, resolved, progress: Progress | None) -> None:
     """Move the buckets the plan moves, from the state in effect now (a saved plan's moves are
     re-read: the state is the primary's, and a batch already moved is not moved again)."""
@@ -167,8 +171,17 @@ def _rebalance(plan: Plan, resolved, progress: Progress | None) -> None:
     mover = Mover(resolved, primary_objects_for, progress if hasattr(progress, "moved") else None)
     for data in plan.rebalances:
         rebalance = Rebalance.from_dict(data)
-        if rebalance.collection in states:
+        if rebalance.collection not in states:
+            continue
+        try:
             mover.run(rebalance, states[rebalance.collection])
+        except KeyboardInterrupt:
+            # Each step is its own transaction: what was in flight rolled back, the rest stands.
+            raise RebalanceInterrupted(
+                f"interrupted while moving the buckets of {rebalance.collection}: reads through the primary still "
+                "return every row once",
+                hint=f"run vtopo apply -f {topology.source_path} again to finish (vtopo plan shows what is left)",
+            ) from None
 
 
 def _journal_for(plan: Plan, context: PlanContext) -> ApplyJournal:

@@ -17,7 +17,7 @@ copied again, copies recorded as left behind are deleted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol
 
 import psycopg
@@ -80,7 +80,7 @@ def plan_rebalances(topology: Topology, states: dict[str, ShardState], resolved:
         released = [shard for shard in state.holding(spec.shards) if shard not in spec.shards]
         leftovers = {s: sorted({*state.draining.get(s, []), *state.receiving.get(s, [])}) for s in {*state.draining, *state.receiving}}
         rebalance = Rebalance(name, pending, {s: b for s, b in leftovers.items() if b}, 0, released)
-        found.append(Rebalance(name, pending, rebalance.draining, _count_rows(resolved, name, rebalance), released))
+        found.append(replace(rebalance, rows=_count_rows(resolved, name, rebalance)))
     return found
 
 
