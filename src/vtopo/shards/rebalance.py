@@ -28,6 +28,7 @@ from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec, Topology
 from vtopo.spec.resolve import ResolvedTopology
 
+from .live import state_in_effect
 from .placement import moves, placement
 from .state import ShardState
 
@@ -180,8 +181,6 @@ def primary_objects(desired, topology: Topology, name: str) -> list:
 
 def read_states(resolved: ResolvedTopology) -> dict[str, ShardState]:
     """The state in effect of every sharded collection (from the primary's views)."""
-    from .live import state_in_effect
-
     topology = resolved.topology
     primary = topology.primary_name
     states = {}
