@@ -26,7 +26,7 @@ from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec
 from vtopo.spec.names import server_name, shard_table_name, split_qualified
 
-from .verdict import CheckResult, remote_sql, served_by, shipped
+from .verdict import CheckResult, remote_sql_by_relation, served_by, shipped
 
 K = ObjectKind
 SAMPLE_FIELD_VALUES = {
@@ -80,9 +80,7 @@ class _Prober:
             self.check_sharded(name, spec)
             return
         primary = self.topology.primary_name
-        schema, relation = split_qualified(spec.expose.view)
-        query = "[" + ",".join(["1"] * spec.dimension) + "]"
-        common = {"operator": OPERATOR[spec.measure.value], "vector_type": spec.type.value}
+        schema, relation, query, common = _probe_inputs(spec)
         fields = list(spec.metadata.items())
         unreachable = False
         if spec.database != primary:
@@ -122,20 +120,17 @@ class _Prober:
         bucket maps of the view and the search function agree, every bucket has one owner."""
         primary = self.topology.primary_name
         conn = self.conns[primary]
-        schema, relation = split_qualified(spec.expose.view)
-        query = "[" + ",".join(["1"] * spec.dimension) + "]"
-        common = {"operator": OPERATOR[spec.measure.value], "vector_type": spec.type.value}
+        schema, relation, query, common = _probe_inputs(spec)
         view = self.context.live.get(key_of(primary, K.exposed_view, spec.expose.view))
         entries = [e for e in (view.spec_dict.get("shards") or []) if e.get("buckets")] if view is not None else []
         plan = self.guarded_value(lambda: _explain(conn, "filtered_topk", {"query": query, "filter": self.sample_filter(name, spec)},
                                                    schema=schema, relation=relation, **common))
-        remote = remote_sql(plan) if plan is not None else []
+        sent = remote_sql_by_relation(plan) if plan is not None else {}
         for entry in entries:
             shard, table = entry["shard"], entry["table"]
             if shard not in self.conns:
                 continue
-            sent = [sql for sql in remote if f"vtopo.{name}" in sql or f'vtopo."{name}"' in sql]
-            self.record(name, shard, "filter shipped", _shard_shipped(sent, len(entries), any(e.get("filtered") for e in entries)))
+            self.record(name, shard, "filter shipped", _shard_shipped(sent.get(table), bool(entry.get("filtered"))))
             self.guarded(name, primary, f"foreign table statistics ({shard})", lambda: self.statistics(table, spec))
             self.record(name, shard, "columns match the remote view", self.columns_match(name, table, shard))
             self.record(name, shard, "reader role settings", self.settings_match(shard))
@@ -250,17 +245,23 @@ class _Prober:
         return True, ", ".join(f"{o.spec_dict['setting']}={o.spec_dict['value']}" for o in wanted)
 
 
-def _shard_shipped(sent: list[str], shards: int, moving: bool) -> tuple[bool, str]:
-    """Each shard's Remote SQL of a filtered search through the view carries the WHERE (and,
-    while a move is in flight, the owned buckets where it must)."""
-    if len(sent) != shards:
-        return False, f"{len(sent)} remote scans for {shards} shards"
-    missing = [sql for sql in sent if "WHERE" not in sql or "ORDER BY" not in sql]
-    if missing:
-        return False, f"WHERE and ORDER BY not shipped: {missing[0][:160]}"
-    if moving and not any("vtopo_bucket" in sql for sql in sent):
-        return False, "a move is in flight but no shard is limited to its own buckets"
-    return True, "WHERE and ORDER BY shipped to every shard" + (" (owned buckets where a move is in flight)" if moving else "")
+def _probe_inputs(spec: CollectionSpec) -> tuple[str, str, str, dict[str, str]]:
+    """The exposed view's schema and name, a query vector, and the template values every probe takes."""
+    schema, relation = split_qualified(spec.expose.view)
+    query = "[" + ",".join(["1"] * spec.dimension) + "]"
+    return schema, relation, query, {"operator": OPERATOR[spec.measure.value], "vector_type": spec.type.value}
+
+
+def _shard_shipped(sent: str | None, filtered: bool) -> tuple[bool, str]:
+    """The shard's Remote SQL of a filtered search through the view carries the WHERE and
+    ORDER BY (and its own buckets, while a move is in flight there)."""
+    if sent is None:
+        return False, "no remote scan of this shard in the plan"
+    if "WHERE" not in sent or "ORDER BY" not in sent:
+        return False, f"WHERE and ORDER BY not shipped: {sent[:160]}"
+    if filtered and "vtopo_bucket" not in sent:
+        return False, "a move is in flight here but the shard is not limited to its own buckets"
+    return True, "WHERE and ORDER BY shipped" + (" (its own buckets: a move is in flight)" if filtered else "")
 
 
 def _setting_problem(wanted: CatalogObject, live: CatalogObject | None) -> str | None:

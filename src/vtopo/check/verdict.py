@@ -36,6 +36,11 @@ def remote_sql(plan: Any) -> list[str]:
     return [node["Remote SQL"] for node in _nodes(plan) if "Remote SQL" in node]
 
 
+def remote_sql_by_relation(plan: Any) -> dict[str, str]:
+    """The Remote SQL of each foreign scan, by the foreign table it scans (a shard's own)."""
+    return {node["Relation Name"]: node["Remote SQL"] for node in _nodes(plan) if "Remote SQL" in node and "Relation Name" in node}
+
+
 def indexes_used(plan: Any) -> set[str]:
     return {node["Index Name"] for node in _nodes(plan) if "Index Name" in node}
 

@@ -12,6 +12,7 @@ from vtopo.errors import DatabaseUnreachable
 from vtopo.desired.build import build_desired
 from vtopo.desired.legacy import keep_legacy_names
 from vtopo.shards.live import live_states
+from vtopo.shards.state import ShardState
 from vtopo.spec.models import Topology
 from vtopo.spec.resolve import ResolvedTopology, resolve_topology
 
@@ -29,6 +30,8 @@ class PlanContext:
     # Databases vtopo could not connect to (tolerated by plan, check and graph, which go on
     # with the rest); with `databases` given to read_state, the others were not read at all.
     unreachable: dict[str, DatabaseUnreachable] = field(default_factory=dict)
+    # Sharded collections' bucket states in effect (from the primary's views in `live`).
+    shard_states: dict[str, ShardState] = field(default_factory=dict)
 
     @property
     def read(self) -> set[str]:
@@ -68,4 +71,4 @@ def read_state(
     # A reader role an earlier vtopo named keeps its name: apply finds its secret, and
     # check and --target its objects, under the name the live catalog has.
     desired = keep_legacy_names(desired, live)
-    return PlanContext(resolved=resolved, desired=desired, live=live, facts=facts, unreachable=unreachable)
+    return PlanContext(resolved=resolved, desired=desired, live=live, facts=facts, unreachable=unreachable, shard_states=states)

@@ -18,7 +18,8 @@ from vtopo.plan.document import read_plan
 from vtopo.plan.model import Plan
 from vtopo.prewarm import IndexCache, warm_indexes
 from vtopo.replication import wait_for_replicas
-from vtopo.shards.rebalance import Mover, Rebalance, primary_objects, read_states
+from vtopo.shards.mover import Mover
+from vtopo.shards.rebalance import Rebalance, primary_objects, read_states
 from vtopo.shards.state import ShardState
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
@@ -116,10 +117,11 @@ def apply_topology(
                 _rebalance(plan, resolved, progress)
                 if any(r["released"] for r in plan.rebalances):
                     # The emptied shards' parts go now (the plan said so): a plan of just that.
-                    follow = plan_from_state(read_state(topology, resolved, databases=needed), plan.targets, strict_targets=False)
+                    moved = read_state(topology, resolved, databases=needed)
+                    follow = plan_from_state(moved, plan.targets, strict_targets=False)
                     if follow.changes and not follow.rebalances:
                         check_hazards(follow, options.allow_destroy)
-                        _run_plan(follow, read_state(topology, resolved, databases=needed), sessions, options, progress)
+                        _run_plan(follow, moved, sessions, options, progress)
             context = None  # the apply changed the databases
     if outcome.result is not None and options.verify:
         # Verified within the same targets; a targeted collection the apply dropped is no longer known.

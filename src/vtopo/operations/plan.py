@@ -15,7 +15,6 @@ from vtopo.plan.build import build_plan
 from vtopo.plan.hazards import collections_needing_counts
 from vtopo.plan.model import Plan
 from vtopo.introspect.preflight import check_extensions, check_vector_compatibility, unreadable_secret_notes
-from vtopo.shards.live import live_states
 from vtopo.shards.rebalance import plan_rebalances
 from vtopo.spec.loader import load_topology
 from vtopo.spec.models import Topology
@@ -130,8 +129,7 @@ def plan_from_state(context: PlanContext, targets: list[str] | None = None, *, s
     plan.environment = topology.environment
     collections = None if chosen is None else set(chosen.collections) | {
         name for name, spec in topology.collections.items() if set(spec.databases) & set(chosen.databases)}
-    states = live_states(topology, context.live)
-    plan.rebalances = [r.as_dict() for r in plan_rebalances(topology, states, context.resolved, collections)]
+    plan.rebalances = [r.as_dict() for r in plan_rebalances(topology, context.shard_states, context.resolved, collections)]
     return plan
 
 

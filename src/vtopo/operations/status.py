@@ -52,6 +52,6 @@ def _shard_summaries(resolved) -> dict[str, ShardSummary]:
     found = {}
     for name, state in read_states(resolved).items():
         pending = moves(state.owned, placement(topology.collections[name].shards))
-        left = {bucket for found_ in (state.draining, state.receiving) for buckets in found_.values() for bucket in buckets}
+        left = {bucket for buckets in state.leftovers().values() for bucket in buckets}
         found[name] = ShardSummary({shard: len(b) for shard, b in state.owned.items() if b}, len(pending), len(left))
     return found

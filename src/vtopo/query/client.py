@@ -156,13 +156,15 @@ class Collection:
             raise QueryError("upsert takes records, or ids= with vectors= (not both)")
         if ids is not None and vectors is None:
             raise QueryError("upsert with ids= needs vectors= (one per id)")
+        if target.sharded and records is not None:
+            records = list(records)  # read twice: checked whole, then each shard's part
         try:
             batches = (record_batches(records, target.shape, DEFAULT_BATCH) if records is not None
                        else array_batches(_ids(ids), vectors, metadata, target.shape, DEFAULT_BATCH))
         except (RowProblem, TypeError) as problem:
             raise QueryError(f"upsert into {self.name!r}: {problem}; nothing was written") from None
         if target.sharded:
-            self._upsert_on_shards(records, ids, vectors, metadata)
+            self._upsert_on_shards(batches, records, ids, vectors, metadata)
             return
         conn = self._connection()
         with database_errors(self._client._sessions, target):
@@ -253,20 +255,17 @@ class Collection:
         """work(conn, shard target) on every shard of a sharded collection."""
         return sharded.on_every_shard(self._client._sessions, self._target, work, read=read, checked=self._shards_checked)
 
-    def _upsert_on_shards(self, records, ids, vectors, metadata) -> None:
-        """Every record checked first (nothing is written if one is bad), then each shard's part
-        written in one transaction per shard, to the shard that owns its bucket."""
+    def _upsert_on_shards(self, batches, records, ids, vectors, metadata) -> None:
+        """Every record checked first (`batches`: nothing is written if one is bad), then each
+        shard's part written in one transaction per shard, to the shard that owns its bucket."""
         target = self._target
-        if records is not None:
-            records = list(records)
-            ids = [record[0] if isinstance(record, (tuple, list)) and record else None for record in records]
         try:
-            everything = (record_batches(records, target.shape, DEFAULT_BATCH) if records is not None
-                          else array_batches(_ids(ids), vectors, metadata, target.shape, DEFAULT_BATCH))
-            for _ in self._checked_batches(everything):
+            for _ in self._checked_batches(batches):
                 pass
         except (RowProblem, TypeError) as problem:
             raise QueryError(f"upsert into {self.name!r}: {problem}; nothing was written") from None
+        if records is not None:
+            ids = [record[0] if isinstance(record, (tuple, list)) and record else None for record in records]
         sessions = self._client._sessions
         positions = sharded.split_by_shard(ids, sharded.owner_of(sessions, target), list(target.spec.shards))
 

@@ -6,6 +6,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from vtopo.plan.model import Plan
+from vtopo.shards.placement import flows as bucket_flows
 from vtopo.catalog.changes import Action, Change
 
 STYLE = {Action.create: "green", Action.update: "yellow", Action.replace: "magenta", Action.delete: "red"}
@@ -40,9 +41,7 @@ def rebalance_lines(plan: Plan) -> list[str]:
     """Per sharded collection: which buckets move where, about how many rows, what is let go."""
     lines = []
     for rebalance in plan.rebalances:
-        flows: dict[tuple[str, str], list[int]] = {}
-        for bucket, source, target in rebalance["moves"]:
-            flows.setdefault((source, target), []).append(bucket)
+        flows = bucket_flows(rebalance["moves"])
         lines.append(f"rebalance {rebalance['collection']}: {counted(len(rebalance['moves']), 'bucket')} move, "
                      f"about {counted(rebalance['rows'], 'row')} (copied, flipped on the primary, then deleted where they were)")
         for (source, target), buckets in flows.items():

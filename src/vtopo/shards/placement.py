@@ -57,3 +57,11 @@ def moves(current: Mapping[str, Iterable[int]], wanted: Mapping[str, Iterable[in
 
 def normalised(bucket_map: Mapping[str, Iterable[int]]) -> BucketMap:
     return {shard: sorted(int(b) for b in buckets) for shard, buckets in sorted(bucket_map.items())}
+
+
+def flows(moved: Iterable[tuple[int, str, str]]) -> dict[tuple[str, str], list[int]]:
+    """(from shard, to shard) -> buckets, for moves as `moves` gives them."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for bucket, source, target in moved:
+        found.setdefault((source, target), []).append(bucket)
+    return found

@@ -30,6 +30,12 @@ class ShardState:
     def placed(cls, shards: list[str]) -> ShardState:
         return cls(placement(shards))
 
+    def leftovers(self) -> BucketMap:
+        """shard -> buckets it holds rows of without owning them (an interrupted move's)."""
+        found = {shard: sorted({*self.draining.get(shard, []), *self.receiving.get(shard, [])})
+                 for shard in {*self.draining, *self.receiving}}
+        return {shard: buckets for shard, buckets in sorted(found.items()) if buckets}
+
     def holding(self, wanted: list[str]) -> list[str]:
         """The shards with a part of the collection: the wanted ones, then any other that still
         owns or holds buckets (its rows move before it is let go)."""
