@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import random
+import time
 
 import psycopg
 import pytest
 
 from vtopo.errors import VtopoError
 from vtopo.shards.placement import BUCKETS, bucket_of, placement
+from vtopo.shards.state import state_from_marker
 
 from .helpers import Topo, rows, scalar
 from .helpers import vtopo as vtopo_cli
@@ -68,7 +70,8 @@ def as_grantee(topo: Topo, query: str, params=()) -> list[tuple]:
 
 def test_the_bucket_is_the_same_in_python_and_in_sql(sharded):
     ids = [f"id-{i}" for i in range(200)] + ["", "ünïcode", "a'b", "x" * 500]
-    with sharded.db("pod1").connect() as conn:
+    with sharded.db("pod1").connect() as conn, conn.transaction(force_rollback=True):
+        conn.execute("SET LOCAL vtopo.rebalancing = 'on'")  # every bucket, as a move writes (the guard lets it)
         conn.execute("INSERT INTO vecs.notes (id, vec) SELECT i, array_fill(0.5, ARRAY[8])::vector FROM unnest(%s::text[]) AS i", (ids,))
         found = dict(conn.execute("SELECT id, vtopo_bucket FROM vtopo.notes").fetchall())
     assert found == {i: bucket_of(i) for i in ids}
@@ -237,16 +240,34 @@ def _shard_ids(topo: Topo) -> dict[str, set[str]]:
     return found
 
 
-class Watcher:
+class Background:
+    """A thread that runs `_run` until the `with` block ends (while a rebalance runs)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(60)
+
+
+class Watcher(Background):
     """Reads through the primary (view and search function) while a rebalance runs; records
     any answer that misses or doubles a row."""
 
     def __init__(self, topo: Topo, expected: int) -> None:
-        import threading
-
+        super().__init__()
         self.topo, self.expected, self.problems, self.reads = topo, expected, [], 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         rng = random.Random(1)
@@ -258,14 +279,6 @@ class Watcher:
                 if total != self.expected or distinct != self.expected or len(set(top)) != 20:
                     self.problems.append((total, distinct, len(set(top))))
                 self.reads += 1
-
-    def __enter__(self) -> "Watcher":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.thread.join(30)
 
 
 def test_adding_a_shard_moves_its_share_online_and_every_row_stays_once(sharded, pod3):
@@ -289,6 +302,79 @@ def test_adding_a_shard_moves_its_share_online_and_every_row_stays_once(sharded,
     sharded.assert_converged()
 
 
+class Writer(Background):
+    """Writes through vtopo's Python API while a rebalance runs, to rows whose buckets move:
+    changes (a version in the metadata), new rows and deletes. Remembers what each id must
+    hold afterwards; a write the rebalance lost shows as a wrong version or a missing id."""
+
+    def __init__(self, topo: Topo, items, moving: list[str]) -> None:
+        super().__init__()
+        self.topo, self.moving = topo, moving
+        self.expected = {i: None for i, _, _ in items}  # id -> the version it must hold (None: as loaded)
+        self.rounds, self.errors = 0, []
+
+    def _run(self) -> None:
+        import vtopo
+
+        rng = random.Random(11)
+        try:
+            with vtopo.connect(self.topo.path) as client:
+                notes = client.collection("notes")
+                while not self.stop.is_set():
+                    version = self.rounds + 1
+                    changed = rng.sample(self.moving, 10)
+                    fresh = [f"fresh-{version}-{k}" for k in range(3)]
+                    notes.upsert([(i, vector(rng), {"topic": "w", "version": version}) for i in [*changed, *fresh]])
+                    self.expected.update({i: version for i in [*changed, *fresh]})
+                    if version % 4 == 0:
+                        gone = rng.sample([i for i in self.moving if i in self.expected and i not in changed], 3)
+                        assert sorted(notes.delete(ids=gone)) == sorted(gone)
+                        for i in gone:
+                            del self.expected[i]
+                    self.rounds += 1
+        except Exception as error:  # reported by the test
+            self.errors.append(repr(error))
+
+
+def test_writes_during_a_rebalance_are_never_lost_nor_doubled(sharded, pod3):
+    items = records(ROWS)
+    write_by_placement(sharded, items)
+    sharded.collections["notes"]["shards"] = ["pod1", "pod2", "pod3"]
+    sharded.write()
+    to_pod3 = set(placement(["pod1", "pod2", "pod3"])["pod3"])
+    moving = [i for i, _, _ in items if bucket_of(i) in to_pod3]
+    with Writer(sharded, items, moving) as writer:
+        time.sleep(0.5)  # writing before the move starts, too
+        applied = sharded.apply_auto()
+        time.sleep(0.5)
+    assert "Apply complete" in applied.stdout, applied.stdout + applied.stderr
+    assert not writer.errors, writer.errors
+    assert writer.rounds >= 10, writer.rounds
+    held = _shard_ids(sharded)
+    assert not (held["pod1"] & held["pod2"]) and not (held["pod3"] & (held["pod1"] | held["pod2"]))  # an id on one shard
+    assert held["pod1"] | held["pod2"] | held["pod3"] == set(writer.expected)  # no write lost, no delete undone
+    versions = dict(as_grantee(sharded, "SELECT id, (metadata->>'version')::int FROM public.notes"))
+    assert versions == writer.expected
+    sharded.assert_converged()
+
+
+def test_a_shard_refuses_rows_of_buckets_it_does_not_hold(sharded):
+    owner = {b: s for s, buckets in placement(["pod1", "pod2"]).items() for b in buckets}
+    stranger = next(f"x-{n}" for n in range(1000) if owner[bucket_of(f"x-{n}")] == "pod2")
+    with sharded.db("pod1").connect() as conn:  # a Vecs client pointed at the wrong shard
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute("INSERT INTO vecs.notes (id, vec) VALUES (%s, array_fill(0.5, ARRAY[8])::vector)", (stranger,))
+    assert refused.value.sqlstate == "VT409"
+    assert f"id '{stranger}' is in bucket {bucket_of(stranger)}" in str(refused.value)
+    assert "write through vtopo" in (refused.value.diag.message_hint or "")
+    assert _ids_on(sharded, "pod1") == set()
+    with sharded.db("pod2").connect() as conn:  # the shard that holds the bucket takes it, as Vecs writes it
+        conn.execute("INSERT INTO vecs.notes (id, vec) VALUES (%s, array_fill(0.5, ARRAY[8])::vector) "
+                     "ON CONFLICT (id) DO UPDATE SET vec = EXCLUDED.vec", (stranger,))
+    assert _ids_on(sharded, "pod2") == {stranger}
+    assert sharded.plan_document()["changes"] == []
+
+
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGKILL"])  # Ctrl-C in a terminal; a process killed mid-deploy
 def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_back(sharded, pod3, stop):
     import signal
@@ -303,9 +389,8 @@ def test_an_interrupted_rebalance_resumes_and_removing_a_shard_moves_its_rows_ba
     process = start_vtopo("apply", "-f", str(sharded.path), "--auto-approve")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        moved = [r for r in rows(sharded.db("app"), "SELECT obj_description('public.notes'::regclass)")
-                 if r[0] and '"pod3"' in r[0] and '"buckets": []' not in r[0].split('"pod3"')[1][:40]]
-        if moved:
+        state = state_from_marker(scalar(sharded.db("app"), "SELECT obj_description('public.notes'::regclass)"))
+        if state is not None and (state.owned.get("pod3") or state.receiving.get("pod3")):  # a move has begun
             break
         time.sleep(0.02)
     process.send_signal(getattr(signal, stop))  # mid-rebalance

@@ -92,6 +92,8 @@ CASES: list[Case] = [
     *object_cases("local", r.local_exposed_view, "create", "delete"),
     *object_cases("sharded", r.sharded_exposed_view, "create", "update"),
     *object_cases("sharded", r.sharded_search_function, "create", "update"),
+    *object_cases("moving", kinds.shard_guard.new(r.REEF, "corals", writable=[0, 1, 5, 200, 255], frozen=[2, 3]),
+                  "create", "update", "delete"),
     *object_cases("schema", r.schema_grant, "create", "delete"),
     *object_cases("table", r.table_grant, "create", "delete"),
     Case("step-vector_index-online-replace", step_of(Part.online_replace, Action.replace, r.hnsw_index, NEW_HNSW, concurrently=True)),

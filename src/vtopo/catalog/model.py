@@ -28,6 +28,7 @@ class ObjectKind(str, Enum):
     collection = "collection"
     vector_index = "vector_index"
     metadata_index = "metadata_index"
+    shard_guard = "shard_guard"
     exposure_view = "exposure_view"
     foreign_server = "foreign_server"
     user_mapping = "user_mapping"

@@ -18,6 +18,8 @@ JOURNAL_TABLE = "_apply_journal"
 MARKER = "vtopo:"
 # Buckets a sharded collection's ids are placed in (shards/placement.py; the SQL macro `bucket`).
 BUCKETS = 256
+# The SQLSTATE a shard's write guard raises (templates/ddl/shard_guard): a bucket it does not take.
+GUARD_SQLSTATE = "VT409"
 
 OPCLASS_SUFFIX = {"cosine": "cosine_ops", "l2": "l2_ops", "inner_product": "ip_ops"}
 OPERATOR = {"cosine": "<=>", "l2": "<->", "inner_product": "<#>"}

@@ -182,6 +182,8 @@ def _add_shard_wiring(
     for entry in entries:
         _add_remote_wiring(catalog, topology, name, spec, [*columns, BUCKET_COLUMN], fields, fdw_targets.get(entry["shard"]),
                            secondary=entry["shard"], foreign_table=entry["table"])
+        writable, frozen = state.guard(entry["shard"])
+        catalog.add(kinds.shard_guard.new(entry["shard"], name, writable=writable, frozen=frozen))
     return entries
 
 

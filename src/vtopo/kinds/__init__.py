@@ -22,6 +22,7 @@ from . import (
     role_setting,
     schema,
     search_function,
+    shard_guard,
     user_mapping,
     vector_index,
 )
@@ -37,6 +38,7 @@ KINDS: dict[ObjectKind, Kind] = {
         collection.Collection(),
         vector_index.VectorIndex(),
         metadata_index.MetadataIndex(),
+        shard_guard.ShardGuard(),
         exposure_view.ExposureView(),
         foreign_server.ForeignServer(),
         user_mapping.UserMapping(),

@@ -215,7 +215,8 @@ class Collection:
                 return conn.execute(*delete_statement(target.collection, ids=wanted, tree=tree)).fetchall()
 
         if target.sharded:  # on every shard: a bucket being moved has its rows on two for a moment
-            return [row[0] for row in sharded.once_by_id(self._on_shards(delete, read=False))]
+            answers = sharded.on_every_shard_until_taken(self._client._sessions, target, delete, checked=self._shards_checked)
+            return [row[0] for row in sharded.once_by_id(answers)]
         conn = self._connection()
         with database_errors(self._client._sessions, target):
             rows = delete(conn)
@@ -266,13 +267,8 @@ class Collection:
             raise QueryError(f"upsert into {self.name!r}: {problem}; nothing was written") from None
         if records is not None:
             ids = [record[0] if isinstance(record, (tuple, list)) and record else None for record in records]
-        sessions = self._client._sessions
-        positions = sharded.split_by_shard(ids, sharded.owner_of(sessions, target), list(target.spec.shards))
 
-        def write(conn, shard):
-            mine = positions[shard.database]
-            if not mine:
-                return 0
+        def write(conn, shard, mine):
             if records is not None:
                 part = record_batches([records[i] for i in mine], target.shape, DEFAULT_BATCH)
             else:
@@ -280,7 +276,7 @@ class Collection:
                                      None if metadata is None else [metadata[i] for i in mine], target.shape, DEFAULT_BATCH)
             return upsert_batches(conn, target.collection, target.shape, self._checked_batches(part))
 
-        self._on_shards(write, read=False)
+        sharded.write_by_owner(self._client._sessions, target, ids, write, checked=self._shards_checked)
 
     def _writable(self, action: str) -> Target:
         if self._target.through_view:

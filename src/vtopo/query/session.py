@@ -14,6 +14,7 @@ from typing import Iterator
 import psycopg
 from psycopg import errors as pg_errors
 
+from vtopo.catalog.names import GUARD_SQLSTATE
 from vtopo.errors import DatabaseError
 from vtopo.db.connection import connect, connect_first, scrub, server_message
 from vtopo.spec.resolve import ResolvedTopology
@@ -92,6 +93,9 @@ def describe(error: psycopg.Error, sessions: Sessions, target: Target) -> Databa
             f"through postgres_fdw: {detail}",
             hint=unreachable_secondary_hint(detail, secondary, resolved.topology.source_path),
         )
+    if getattr(error, "sqlstate", None) == GUARD_SQLSTATE:  # a shard's write guard: its words, and its hint
+        hint = getattr(getattr(error, "diag", None), "message_hint", None)
+        return DatabaseError(target.database, f"collection {target.collection!r}: {detail}", hint=hint)
     return DatabaseError(target.database, f"collection {target.collection!r}: {detail}")
 
 

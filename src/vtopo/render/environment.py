@@ -18,7 +18,7 @@ from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 from psycopg import sql
 
-from vtopo.catalog.names import BUCKETS, READER_SETTING
+from vtopo.catalog.names import BUCKETS, GUARD_SQLSTATE, READER_SETTING
 from vtopo.resources import templates_dir
 from vtopo.spec.secrets import MASK, Sensitive
 
@@ -42,6 +42,7 @@ KEYWORDS = frozenset(
         "jsonb_path_ops",
         "SET", "ADD", "DROP",
         "<=>", "<->", "<#>", "vector", "halfvec",
+        "NEW", "OLD",  # a trigger's row
     }
 )
 _TYPE_NAME = re.compile(
@@ -93,6 +94,15 @@ def int_array(values: Any) -> Quoted:
     if any(isinstance(item, bool) or not isinstance(item, int) for item in items):
         raise UnquotedValue(f"{items!r} is not a list of integers")
     return Quoted("'{" + ",".join(str(item) for item in items) + "}'::integer[]")
+
+
+def bucket_mask(values: Any) -> Quoted:
+    """A set of buckets as a bit string constant, bit b set for bucket b: B'0110...'::bit(BUCKETS)
+    (a trigger tests a row's bucket with get_bit, whatever the number of buckets in the set)."""
+    items = set(values)
+    if any(isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < BUCKETS for item in items):
+        raise UnquotedValue(f"{sorted(items)!r} is not a set of buckets 0..{BUCKETS - 1}")
+    return Quoted("B'" + "".join("1" if bucket in items else "0" for bucket in range(BUCKETS)) + f"'::bit({BUCKETS})")
 
 
 @jinja2.pass_context
@@ -166,9 +176,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(
-        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, int_array=int_array, secret=secret,
+        ident=ident, literal=literal, keyword=keyword, type_name=type_name, integer=integer, int_array=int_array, bucket_mask=bucket_mask, secret=secret,
         to_json=to_json,
         join=sql_join, safe=_refuse_escape, e=_refuse_escape, escape=_refuse_escape, forceescape=_refuse_escape,
     )
-    env.globals.update(ident=ident, END=END, BUCKETS=BUCKETS)
+    env.globals.update(ident=ident, END=END, BUCKETS=BUCKETS, GUARD_SQLSTATE=GUARD_SQLSTATE)
     return env

@@ -9,6 +9,12 @@ buckets from one shard to another:
    and the view's marker records that the giving shard still holds copies (one transaction);
 3. delete the copies on the giving shard, then clear that record.
 
+Writes lose nothing: each shard's write guard (kinds/shard_guard.py) follows every flip. Before
+the copy the giving shard stops taking writes to the batch (it waits for writers in flight, so
+the copy sees every committed write); the receiving shard takes them once it owns the batch.
+Between the two, a write to the batch is refused with SQLSTATE VT409, and vtopo's own writers
+wait and retry (query/sharded.py): a move costs writers of its buckets a pause, never a write.
+
 Reads through the primary see each row exactly once at every moment: before the flip from
 the giving shard only, after it from the receiving one only. An interruption anywhere leaves
 a state the next plan reads from the view's marker and finishes: batches not flipped are
@@ -20,6 +26,7 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from vtopo.db.connection import connection
+from vtopo.kinds import shard_guard
 from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec
 from vtopo.spec.resolve import ResolvedTopology
@@ -43,6 +50,7 @@ class Mover:
         self.topology = resolved.topology
         self.build_primary_objects = build_primary_objects  # (collection, state) -> [view, function]
         self.progress = progress
+        self._states: dict[str, ShardState] = {}  # collection -> the state its shards' guards were set to
 
     def run(self, rebalance: Rebalance, state: ShardState) -> ShardState:
         """Move every bucket of `rebalance` from `state` (the state in effect); returns the final state."""
@@ -76,6 +84,7 @@ class Mover:
     def _copy(self, name: str, spec: CollectionSpec, source: str, target: str, buckets: list[int]) -> int:
         dsns = self.resolved.dsns
         with connection(source, dsns[source]) as giving, connection(target, dsns[target], autocommit=False) as receiving:
+            receiving.execute(render_query("shards/as_mover.sql"))  # the merge passes the receiving shard's guard
             receiving.execute(render_query("shards/stage.sql.j2", vector_type=f"{spec.type.value}({spec.dimension})"))
             with giving.cursor().copy(render_query("shards/copy_out.sql.j2", collection=name), {"buckets": buckets}) as out, \
                     receiving.cursor().copy(render_query("shards/copy_in.sql.j2")) as into:
@@ -89,20 +98,38 @@ class Mover:
                receiving: bool = False) -> ShardState:
         """Delete `shard`'s copies of `buckets` (owned elsewhere), then clear the record."""
         with connection(shard, self.resolved.dsns[shard]) as conn:
+            conn.execute(render_query("shards/as_mover.sql"))
             conn.execute(render_query("shards/delete_moved.sql.j2", collection=name), {"buckets": buckets})
         if receiving:
             return self._flip(name, ShardState(state.owned, state.draining, _without(state.receiving, shard, buckets)))
         return self._flip(name, ShardState(state.owned, _without(state.draining, shard, buckets), state.receiving))
 
     def _flip(self, name: str, state: ShardState) -> ShardState:
-        """The primary's view and search function read by `state`, in one transaction."""
+        """The primary's view and search function read by `state`, in one transaction; then
+        each shard whose write guard `state` changes takes its new buckets (giving shards
+        freeze before anything is copied, receiving ones open once they own the rows)."""
         primary = self.topology.primary_name
         statements = [sql for obj in self.build_primary_objects(name, state) for sql in render_sql(obj, "update", reveal=True)]
         with connection(primary, self.resolved.dsns[primary], autocommit=False) as conn:
             for statement in statements:
                 conn.execute(statement)
             conn.commit()
+        wanted = list(self.topology.collections[name].shards or [])
+        previous = self._states.get(name)  # None: the first flip of this run sets every shard's guard
+        for shard in dict.fromkeys([*(previous.holding(wanted) if previous else []), *state.holding(wanted)]):
+            if previous is None or previous.guard(shard) != state.guard(shard):
+                self._guard(name, shard, state)
+        self._states[name] = state
         return state
+
+    def _guard(self, name: str, shard: str, state: ShardState) -> None:
+        writable, frozen = state.guard(shard)
+        guard = shard_guard.new(shard, name, writable=writable, frozen=frozen)
+        with connection(shard, self.resolved.dsns[shard], autocommit=False) as conn:
+            conn.execute(render_query("shards/as_mover.sql"))
+            for statement in render_sql(guard, "update", reveal=True):
+                conn.execute(statement)
+            conn.commit()
 
 
 def _without(found: dict[str, list[int]], shard: str, buckets: list[int]) -> dict[str, list[int]]:

@@ -26,6 +26,15 @@ class ShardState:
         the vector index)."""
         return bool(self.draining.get(shard) or self.receiving.get(shard))
 
+    def guard(self, shard: str) -> tuple[list[int], list[int]]:
+        """What `shard`'s table takes from writers: (writable, frozen). Inserts and updates only
+        in the buckets it owns and that are not being copied away; deletes are refused only in
+        those being copied (the copy would bring the row back). A move's own statements pass
+        (kinds/shard_guard.py)."""
+        moving = {bucket for buckets in self.receiving.values() for bucket in buckets}
+        owned = set(self.owned.get(shard, []))
+        return sorted(owned - moving), sorted(owned & moving)
+
     @classmethod
     def placed(cls, shards: list[str]) -> ShardState:
         return cls(placement(shards))
