@@ -138,6 +138,15 @@ def test_plan_check_inspect_and_graph_understand_shards(sharded):
     report = " ".join(checked.split())
     assert "All checks passed." in report, checked
     assert "bucket map" in report and "256 buckets, one owner each" in report and "filter shipped" in report, checked
+    placed = placement(["pod1", "pod2"])
+    assert all(f"takes writes to its {len(placed[shard])} buckets only" in report for shard in placed), checked
+    with sharded.db("pod1").connect() as conn:
+        conn.execute("DROP TRIGGER vtopo_guard_delete ON vecs.notes")  # a guard half removed by hand
+    broken = vtopo_cli("check", "-f", str(sharded.path), expect=1)
+    assert "no write guard (or half of one)" in " ".join(broken.stdout.split()), broken.stdout
+    assert "shard_guard notes" in sharded.plan().stdout
+    sharded.apply_auto()
+    sharded.assert_converged()
     adopted = sharded.path.parent / "adopted.yaml"
     vtopo_cli("inspect", "-f", str(sharded.path), "--out", str(adopted))
     written = yaml.safe_load(adopted.read_text())["collections"]["notes"]
@@ -240,6 +249,33 @@ def _shard_ids(topo: Topo) -> dict[str, set[str]]:
     return found
 
 
+def test_an_existing_collection_is_sharded_by_a_rebalance_from_its_pod(make_topo):
+    """The collection outgrew pod1: `database: pod1` becomes `shards: [pod1, pod2]`. pod1 holds
+    every row, so it owns every bucket until apply moves pod2's share, online."""
+    spec = collections()
+    spec["notes"].pop("shards")
+    topo = make_topo({"notes": {**spec["notes"], "database": "pod1"}}, prefix="SH")
+    topo.setup_apply()
+    items = records(ROWS)
+    with topo.db("pod1").connect() as conn, conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO vecs.notes (id, vec, metadata) VALUES (%s, %s::vector, %s::jsonb)",
+                           [(i, str(v), json.dumps(m)) for i, v, m in items])
+    topo.collections["notes"].pop("database")
+    topo.collections["notes"]["shards"] = ["pod1", "pod2"]
+    topo.write()
+    planned = topo.plan().stdout
+    placed = placement(["pod1", "pod2"])
+    assert f"rebalance notes: {len(placed['pod2'])} buckets move" in planned and "pod1 → pod2" in planned, planned
+    with Watcher(topo, ROWS) as watcher:
+        applied = topo.apply_auto()
+    assert "Apply complete" in applied.stdout, applied.stdout + applied.stderr
+    assert watcher.reads > 0 and not watcher.problems, (watcher.reads, watcher.problems[:5])
+    owner = {b: s for s, buckets in placed.items() for b in buckets}
+    for shard in ("pod1", "pod2"):
+        assert _ids_on(topo, shard) == {i for i, _, _ in items if owner[bucket_of(i)] == shard}, shard
+    topo.assert_converged()
+
+
 class Background:
     """A thread that runs `_run` until the `with` block ends (while a rebalance runs)."""
 
@@ -274,8 +310,12 @@ class Watcher(Background):
         with self.topo.db("app").connect() as conn:
             conn.execute(f"SET ROLE {GRANTEE}")
             while not self.stop.is_set():
-                total, distinct = conn.execute("SELECT count(*), count(DISTINCT id) FROM public.notes").fetchone()
-                top = [r[0] for r in conn.execute("SELECT id FROM public.match_notes(%s::vector, 20)", (str(vector(rng)),))]
+                try:
+                    total, distinct = conn.execute("SELECT count(*), count(DISTINCT id) FROM public.notes").fetchone()
+                    top = [r[0] for r in conn.execute("SELECT id FROM public.match_notes(%s::vector, 20)", (str(vector(rng)),))]
+                except psycopg.Error as error:  # a read that fails mid-apply is a problem too
+                    self.problems.append(repr(error))
+                    continue
                 if total != self.expected or distinct != self.expected or len(set(top)) != 20:
                     self.problems.append((total, distinct, len(set(top))))
                 self.reads += 1

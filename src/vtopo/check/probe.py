@@ -23,6 +23,7 @@ from vtopo.db.connection import connect, connection, connection_failed, scrub, s
 from vtopo.introspect.state import PlanContext
 from vtopo.db.queries import fetch_all, query_text
 from vtopo.render.statements import render_query, render_sql
+from vtopo.shards.state import ShardState
 from vtopo.spec.models import CollectionSpec
 from vtopo.spec.names import server_name, shard_table_name, split_qualified
 
@@ -135,6 +136,11 @@ class _Prober:
             self.record(name, shard, "columns match the remote view", self.columns_match(name, table, shard))
             self.record(name, shard, "reader role settings", self.settings_match(shard))
             self.check_indexes(name, spec, shard, VTOPO_SCHEMA, name, common)
+        if view is not None:
+            state = ShardState.from_entries(view.spec_dict.get("shards") or [])
+            for shard in state.holding([]):
+                if shard in self.conns:
+                    self.results.append(self.write_guard(name, shard, state))
         self.record(name, primary, "bucket map", self.bucket_map(spec, view))
         if spec.expose.function_name is not None:
             self.guarded(name, primary, "search function answers", lambda: self.search_function(spec, query))
@@ -164,6 +170,23 @@ class _Prober:
             return None, f"an interrupted rebalance left copies of moved buckets ({left}); vtopo apply deletes them"
         shares = ", ".join(f"{e['shard']} {len(e['buckets'])}" for e in entries)
         return True, f"{BUCKETS} buckets, one owner each ({shares}); view and search function agree"
+
+    def write_guard(self, name: str, shard: str, state: ShardState) -> CheckResult:
+        """The shard's guard takes writes to the buckets the map gives it, and no others."""
+        check = "write guard"
+        guard = self.context.live.get(key_of(shard, K.shard_guard, name))
+        writable, frozen = state.guard(shard)
+        if guard is None or guard.spec_dict.get("frozen") is None:
+            return CheckResult(name, shard, check, False, "no write guard (or half of one): the shard takes writes to "
+                               "any bucket, so an id could be held twice; run vtopo apply")
+        live_writable, live_frozen = guard.spec_dict["writable"], guard.spec_dict["frozen"]
+        if (live_writable, live_frozen) != (writable, frozen):
+            return CheckResult(name, shard, check, False, f"takes writes to {len(live_writable)} buckets, the map gives it "
+                               f"{len(writable)} (run vtopo apply)")
+        if frozen:
+            return CheckResult(name, shard, check, None, f"refuses writes to {len(frozen)} of its buckets: a rebalance "
+                               "stopped while copying them; vtopo apply finishes the move", warning=True)
+        return CheckResult(name, shard, check, True, f"takes writes to its {len(writable)} buckets only")
 
     def search_function(self, spec: CollectionSpec, query: str) -> tuple[bool, str]:
         """What client libraries call: it must answer (through its kept connection, for a remote collection)."""

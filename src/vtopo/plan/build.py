@@ -48,12 +48,17 @@ def _steps_for_database(database: str, changes: list[Change], is_primary: bool) 
 
     drop_phase = Phase.primary_drops if is_primary else Phase.secondaries
     main_phase = Phase.primary if is_primary else Phase.secondaries
+    # What an object replaced in the main phase still reads until its own drop there (a view over
+    # the foreign table of a collection that becomes sharded), and the grants on it: dropped in
+    # that phase, after it, so readers never see the view without what it reads.
+    held = {key for c in changes if c.action is Action.replace and c.before is not None for key in c.before.depends_on}
+    held |= {c.before.key for c in changes if c.action is Action.delete and held.intersection(c.before.depends_on)}
     steps: list[Step] = []
     for change in sorted(changes, key=lambda c: (-c.kind.rank, c.name)):
         online = change.action is Action.replace and _is_index(change) and not on_rebuilt(change, rebuilt_tables)
         if change.action is Action.delete or (change.action is Action.replace and not online):
             concurrently = _is_index(change) and not on_rebuilt(change, dropped_tables)
-            phase = drop_phase if change.action is Action.delete else main_phase
+            phase = drop_phase if change.action is Action.delete and change.before.key not in held else main_phase
             steps.append(Step(database, phase, change, Part.drop, concurrently=concurrently))
     for change in sorted(changes, key=lambda c: (c.kind.rank, c.name)):
         analyzed = kind_of(change.kind).analyzed

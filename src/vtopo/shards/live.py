@@ -6,8 +6,10 @@ from __future__ import annotations
 import psycopg
 
 from vtopo.catalog.model import Catalog, ObjectKind, key_of
+from vtopo.catalog.names import BUCKETS, VTOPO_SCHEMA
 from vtopo.db.queries import fetch_all
 from vtopo.spec.models import Topology
+from vtopo.spec.names import server_name
 
 from .state import ShardState, state_from_marker
 
@@ -28,4 +30,18 @@ def live_states(topology: Topology, live: Catalog) -> dict[str, ShardState]:
         entries = view.spec_dict.get("shards") if view is not None and view.managed else None
         if entries:
             states[name] = ShardState.from_entries(entries)
+        elif view is not None and view.managed and (home := _unsharded_home(topology, live, view.spec_dict)):
+            states[name] = ShardState({home: list(range(BUCKETS))})
     return states
+
+
+def _unsharded_home(topology: Topology, live: Catalog, view_spec: dict) -> str | None:
+    """The secondary a collection lived on before it was given `shards:` (its view reads that
+    secondary's foreign table): it holds every row, so it owns every bucket until a rebalance
+    moves them to where the shards place them."""
+    schema, relation = (list(view_spec.get("source") or []) + ["", ""])[:2]
+    table = live.get(key_of(topology.primary_name, ObjectKind.foreign_table, relation)) if schema == VTOPO_SCHEMA else None
+    if table is None:
+        return None
+    server = table.spec_dict.get("server")
+    return next((db for db in topology.databases if db != topology.primary_name and server_name(db) == server), None)
