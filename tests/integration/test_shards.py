@@ -10,6 +10,7 @@ import time
 
 import psycopg
 import pytest
+import yaml
 
 from vtopo.errors import VtopoError
 from vtopo.shards.placement import BUCKETS, bucket_of, placement
@@ -180,6 +181,26 @@ def _nodes(plan):
         node = stack.pop()
         yield node
         stack.extend(node.get("Plans", []))
+
+
+def test_direct_reads_go_on_with_the_primary_down_and_writes_say_they_need_it(sharded, tmp_path):
+    import vtopo
+
+    items = records(200, seed=4)
+    write_by_placement(sharded, items)
+    down = tmp_path / "primary-down.yaml"  # the same topology, its primary on a port nothing listens on
+    data = json.loads(json.dumps(sharded.data))
+    data["databases"]["app"]["dsn"] = "postgresql://postgres@127.0.0.1:9/app?connect_timeout=2"
+    down.write_text(yaml.safe_dump(data))
+    with vtopo.connect(down) as client:
+        notes = client.collection("notes")
+        found = notes.query(items[7][1], limit=3, ef_search=400)
+        assert found[0] == items[7][0] and len(found) == 3  # every shard searched, by the file's list
+        assert [f[0] for f in notes.fetch([items[1][0], items[2][0]])] == [items[1][0], items[2][0]]
+        with pytest.raises(VtopoError, match="app") as refused:
+            notes.upsert([("new-1", [0.1] * DIMENSION, {})])
+    assert "9" in str(refused.value) and "Traceback" not in str(refused.value)
+    assert "new-1" not in _ids_on(sharded, "pod1") | _ids_on(sharded, "pod2")
 
 
 def test_the_python_api_routes_writes_by_id_and_merges_reads(sharded):

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 import psycopg
 
 from vtopo.catalog.names import GUARD_SQLSTATE
-from vtopo.errors import DatabaseError
+from vtopo.errors import DatabaseError, DatabaseUnreachable
 from vtopo.shards.live import state_in_effect
 from vtopo.shards.placement import bucket_of, owners
 from vtopo.shards.state import ShardState
@@ -34,11 +34,17 @@ def refused_by_guard(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == GUARD_SQLSTATE
 
 
-def shard_targets(sessions: Sessions, target: Target) -> list[Target]:
+def shard_targets(sessions: Sessions, target: Target, *, read: bool = False) -> list[Target]:
     """The collection on each shard that holds a part of it now (same table, same settings):
     by the map in effect, not the topology file, which may already name a shard apply has not
-    made yet, or no longer name one a rebalance is emptying."""
-    state = state_of(sessions, target)
+    made yet, or no longer name one a rebalance is emptying. A read with the primary down
+    goes by the file (reads of the shards need no primary)."""
+    try:
+        state = state_of(sessions, target)
+    except DatabaseUnreachable:
+        if not read:
+            raise
+        return [dataclasses.replace(target, database=shard) for shard in target.spec.shards or []]
     holding = [shard for shard in state.holding(list(target.spec.shards or []))
                if state.owned.get(shard) or state.draining.get(shard) or state.receiving.get(shard)]
     return [dataclasses.replace(target, database=shard) for shard in holding]
@@ -47,7 +53,7 @@ def shard_targets(sessions: Sessions, target: Target) -> list[Target]:
 def on_every_shard(sessions: Sessions, target: Target, work: Run, *, read: bool, checked: set[str]) -> list[Any]:
     """work(conn, shard target) on each shard, in shard order; each shard's table checked once."""
     results = []
-    for shard in shard_targets(sessions, target):
+    for shard in shard_targets(sessions, target, read=read):
         try:
             results.append(work(shard_connection(sessions, shard, read=read, checked=checked), shard))
         except psycopg.Error as error:
@@ -164,10 +170,17 @@ def state_of(sessions: Sessions, target: Target) -> ShardState:
     """Where the collection's buckets are now: the marker of the primary's view."""
     view = target.spec.expose.view if target.spec.expose else ""
     primary = sessions.resolved.topology.primary_name
-    try:
-        state = state_in_effect(sessions.connection(primary), view)
-    except psycopg.Error as error:
-        raise describe(error, sessions, target) from None
+    for attempt in (1, 2):
+        conn = sessions.connection(primary)
+        try:
+            state = state_in_effect(conn, view)
+            break
+        except psycopg.OperationalError as error:
+            if attempt == 1 and conn.broken:
+                continue  # a kept connection the primary dropped (a restart): once more on a new one
+            raise describe(error, sessions, target) from None
+        except psycopg.Error as error:
+            raise describe(error, sessions, target) from None
     if state is None:
         raise DatabaseError(primary, f"collection {target.collection!r} is sharded, but the primary's view {view} holds no "
                             "bucket map (not applied yet?)",
