@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -28,7 +28,8 @@ from vtopo.vectors.staging import DEFAULT_BATCH, Staging
 from .errors import LoadError
 from .index import DEFER_RATIO, BuildSettings, VectorIndexAround
 from .readers import Source, open_source
-from .writer import collection_rows, copy_into_empty, merge_in_batches
+from .parallel import TwoHalves, split_of
+from .writer import collection_rows, copy_into_empty, encoded, merge_in_batches
 
 MAX_PROBLEMS = 10  # report this many bad records, then stop reading
 _SIZING_ROWS = 1_000_000  # rows counted to size an index build (the memory is capped well below)
@@ -163,13 +164,20 @@ def _copy_into_empty(load: _Load) -> LoadReport | None:
     with _errors(target):
         deferred = load.index.defer()
     began = time.perf_counter()
+    split = split_of(source)
+    reading = (TwoHalves(source, split, target.shape, load.batch_size, MAX_PROBLEMS,
+                         lambda found: _bad_records([f"{source.path}:{line}: {text}" for line, text in found], source, target))
+               if split is not None else None)
+    done = reading.done if reading is not None else source.done
 
     def on_batch(rows: int) -> None:
         if load.progress is not None:
-            load.progress.reading(rows, source.done(), source.total)
+            load.progress.reading(rows, done(), source.total)
 
     try:
-        rows = copy_into_empty(target.conn, target.collection, _checked(load), on_batch)
+        with reading if reading is not None else nullcontext():
+            chunks = reading.chunks() if reading is not None else encoded(_checked(load))
+            rows = copy_into_empty(target.conn, target.collection, chunks, on_batch)
     except psycopg.errors.UniqueViolation:
         return None  # the primary key refused an id given twice: staging keeps the last one
     except psycopg.Error as error:

@@ -137,11 +137,21 @@ class _TextSource(Source):
 
 
 class JsonlSource(_TextSource):
+    """A JSONL file, or the part of it from byte `start` (a line's first byte) to `stop` (just
+    after a line's end), whose first line is line `first_line` of the file (parallel.py)."""
+
+    def __init__(self, path: Path, *, start: int = 0, stop: int | None = None, first_line: int = 1) -> None:
+        super().__init__(path)
+        self.start, self.stop, self.first_line = start, stop, first_line
+
     def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         raw, stream = self._open()
+        if self.start or self.stop is not None:
+            raw.seek(self.start)
+            stream = _Part(raw, self.stop)
         with raw, stream:
             batch = RowBatch(shape)
-            number = 0
+            number = self.first_line - 1
             for lines in read_lines(stream):
                 for line in lines:
                     number += 1
@@ -150,6 +160,24 @@ class JsonlSource(_TextSource):
                         batch = RowBatch(shape)
             if len(batch) or batch.problems:
                 yield batch
+
+
+class _Part:
+    """A binary file read up to byte `stop` (None: its end)."""
+
+    def __init__(self, raw: BinaryIO, stop: int | None) -> None:
+        self.raw, self.stop = raw, stop
+
+    def read(self, size: int) -> bytes:
+        if self.stop is not None:
+            size = min(size, self.stop - self.raw.tell())
+        return self.raw.read(size) if size > 0 else b""
+
+    def __enter__(self) -> "_Part":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
 
 
 def _add_line(batch: RowBatch, number: int, line: bytes) -> bool:

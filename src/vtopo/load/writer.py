@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import psycopg
 
@@ -30,21 +30,28 @@ def collection_rows(conn: psycopg.Connection, collection: str, limit: int) -> in
         return cursor.fetchone()[0]
 
 
-def copy_into_empty(conn: psycopg.Connection, collection: str, batches: Iterable[RowBatch],
+def copy_into_empty(conn: psycopg.Connection, collection: str, chunks: Iterable[tuple[int, bytes]],
                     on_batch: Callable[[int], None]) -> int:
-    """One transaction: checked still empty, then one COPY. Returns the rows copied, or -1 when the
-    collection is no longer empty (someone wrote meanwhile) before anything was sent."""
+    """One transaction: checked still empty, then one COPY of `chunks` ((rows, COPY tuples) a
+    batch at a time: RowBatch.encode). Returns the rows copied, or -1 when the collection is no
+    longer empty (someone wrote meanwhile) before anything was sent."""
     rows = 0
     with conn.transaction():
         if collection_rows(conn, collection, 1):
             return -1
         with copy_stream(conn, render_query("load/copy_collection.sql.j2", name=collection)) as send:
-            for batch in batches:
-                if len(batch):
-                    send(batch.encode(None))
-                    rows += len(batch)
+            for count, tuples in chunks:
+                if count:
+                    send(tuples)
+                    rows += count
                     on_batch(rows)
     return rows
+
+
+def encoded(batches: Iterable[RowBatch]) -> Iterator[tuple[int, bytes]]:
+    """Checked batches as copy_into_empty takes them."""
+    for batch in batches:
+        yield len(batch), batch.encode(None)
 
 
 def merge_in_batches(
