@@ -1,10 +1,10 @@
-"""A large JSONL file read by two processes: this one and a forked worker, a half each.
+"""A large JSONL file read by two processes: this one and a forked worker, a part each.
 
 Parsing the numbers of a vector is CPU work in one Python thread (orjson: ~10 us for 384), so
 one process reads a JSONL file about as fast as one core parses it, well below what the server
 stores (benchmarks/load_rows.py measures both). Two processes parse at about twice the rate
-(measured there too), so a first load reads the file's second half, from a line start near the
-middle, in a worker: it checks its records exactly as this process does (readers.py, RowBatch)
+(measured there too), so a first load reads the file's second part, from a line start at 2/5 of
+its bytes, in a worker (this process also sends all the tuples, so it reads a little less): it checks its records exactly as this process does (readers.py, RowBatch)
 and sends them as COPY tuples through a pipe. This process sends its own half's tuples and the
 worker's into the one COPY of the load (one transaction; in an empty table the order of rows
 does not matter). Bad records are reported as one process reports them: the first
