@@ -3,12 +3,13 @@
 Parsing the numbers of a vector is CPU work in one Python thread (orjson: ~10 us for 384), so
 one process reads a JSONL file about as fast as one core parses it, well below what the server
 stores (benchmarks/load_rows.py measures both). Two processes parse at about twice the rate
-(measured there too), so a first load reads the file's second part, from a line start at 2/5 of
-its bytes, in a worker (this process also sends all the tuples, so it reads a little less): it checks its records exactly as this process does (readers.py, RowBatch)
-and sends them as COPY tuples through a pipe. This process sends its own half's tuples and the
-worker's into the one COPY of the load (one transaction; in an empty table the order of rows
-does not matter). Bad records are reported as one process reports them: the first
-MAX_PROBLEMS in file order, each with its line.
+(measured there too), so a first load reads the file's second part, from a line start at 2/5
+of its bytes, in a worker (this process also sends every tuple, so it reads a little less).
+The worker checks its records exactly as this process does (readers.py, RowBatch) and sends
+them as COPY tuples through a pipe; this process sends its own part's tuples and the worker's
+into the one COPY of the load (one transaction; in an empty table the order of rows does not
+matter). Bad records are reported as one process reports them: the first MAX_PROBLEMS in file
+order, each with its line.
 
 Only for a load into an empty collection (an upsert's staging keeps the file's order), of an
 uncompressed JSONL file of at least PARALLEL_BYTES, where processes can fork and there are two
