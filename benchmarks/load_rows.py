@@ -15,9 +15,20 @@ Measures, for the same N random rows (384 dimensions by default):
   checked valid and `vtopo plan` empty afterwards;
 - peak RSS of a load process (JSONL) at N and at --rss-rows rows (default 10 N): the
   reader streams the file, so it should not grow (the process's own VmHWM: ru_maxrss
-  would include the benchmark's memory, which Linux carries over fork and exec).
+  would include the benchmark's memory, which Linux carries over fork and exec);
+- the client parse ceiling (no database): the time to do nothing but parse the same files,
+  in one process and in two at once (each over half the file's bytes, cut at a line start;
+  aggregate rows/s): JSONL as orjson.loads of every line (read in the loader's 256 KB blocks
+  and by plain binary line iteration), CSV through the csv module over the text and through
+  the loader's own reader (the vector cell cut out without csv), then orjson.loads of the
+  vector and metadata cells; one and two processes in turn. Beside the rows/s: the
+  ratio to both floors, what `vtopo load` of that file reaches of it, and how two processes
+  scale over one (2.0: two free CPUs; ~1.0: one), with a pure-Python loop for the CPUs alone.
+  A load that parses in one process is no faster than that parse; one that splits it, no
+  faster than two processes' parse, and the server's COPY wants a CPU of the same two.
 
-Every load runs in a fresh interpreter, so its peak RSS (ru_maxrss) is its own.
+Every load and every parse runs in a fresh interpreter, so its peak RSS (ru_maxrss) and its
+timings are its own.
 
 Usage: python benchmarks/load_rows.py [--rows 100000] [--dimension 384] [--rss-rows 1000000]
                                       [--batch-size 2000] [--repeat 3] [--shared-buffers 1GB] [--keep]
@@ -68,6 +79,86 @@ print(json.dumps({"rows": report.rows, "read_s": report.read_seconds, "write_s":
                   "index_s": report.index_seconds, "seconds": report.seconds, "staged": report.staged,
                   "index": report.index_built, "peak_rss_mb": peak_rss_mb()}))
 """
+
+# Runs in a fresh interpreter: parse bytes [start, end) of a file (or spin `end` loops), nothing else.
+# Prints "ready" once set up and starts on a line from stdin, so processes run side by side.
+PARSER = """
+import csv, io, json, sys, time
+import orjson
+from vtopo.load.csv_records import CsvRecords
+from vtopo.load.lines import read_lines
+reader, path, start, end = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+csv.field_size_limit(64 * 1024 * 1024)  # as the loader: a vector cell is longer than csv's default allows
+
+class Window(io.RawIOBase):
+    # The file's bytes [start, end) and no more: each process reads its own part.
+    def __init__(self):
+        self.file = open(path, "rb", buffering=0)
+        self.file.seek(start)
+        self.left = end - start
+    def readable(self):
+        return True
+    def readinto(self, buffer):
+        count = self.file.readinto(memoryview(buffer)[:self.left])
+        self.left -= count
+        return count
+
+def jsonl_blocks(stream):
+    rows = 0
+    for lines in read_lines(stream):
+        for line in lines:
+            if line:  # the empty piece after a block's last newline
+                orjson.loads(line)
+                rows += 1
+    return rows
+
+def jsonl_lines(stream):
+    rows = 0
+    for line in stream:
+        orjson.loads(line)
+        rows += 1
+    return rows
+
+def cells(records):
+    rows = 0
+    for row in records:
+        orjson.loads(row[1])
+        orjson.loads(row[2])
+        rows += 1
+    return rows
+
+def csv_text(stream):
+    records = csv.reader(io.TextIOWrapper(stream, encoding="utf-8", newline=""))
+    if start == 0:
+        next(records)  # the header
+    return cells(records)
+
+def csv_records(stream):
+    records = CsvRecords(stream)
+    if start == 0:
+        records.header()
+    return cells(row for _, row in records)
+
+def loop(stream):
+    total = 0
+    for i in range(end):
+        total += i
+    return end
+
+stream = io.BufferedReader(Window(), 256 * 1024) if reader != "loop" else None
+parse = globals()[reader]
+print("ready", flush=True)
+sys.stdin.readline()
+began = time.perf_counter()  # CLOCK_MONOTONIC: one clock for every process on Linux
+rows = parse(stream)
+print(json.dumps({"rows": rows, "began": began, "ended": time.perf_counter()}))
+"""
+# (label, parser in PARSER, file) of the parse ceilings: the loader's reading and the plainer one for each file.
+PARSES = [("orjson.loads of each line, the loader's 256 KB blocks", "jsonl_blocks", "jsonl"),
+          ("orjson.loads of each line, binary line iteration", "jsonl_lines", "jsonl"),
+          ("csv module over the text, orjson.loads of vector and metadata", "csv_text", "csv"),
+          ("the loader's CSV reader (vector cell cut out), orjson.loads of both cells", "csv_records", "csv")]
+LOOPS = 20_000_000  # iterations of the pure-Python loop: long enough that the two processes' start skew is noise
 
 
 def write_topology(path: Path, dimension: int) -> None:
@@ -181,6 +272,63 @@ def run_load(topology: Path, collection: str, data: Path, batch_size: int) -> di
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def halves(path: Path) -> list[tuple[int, int]]:
+    """The file's bytes in two at the first line start from the middle on: neither part cuts a line."""
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        stream.seek(size // 2)
+        stream.readline()
+        middle = stream.tell()
+    return [(0, middle), (middle, size)]
+
+
+def run_parsers(parser: str, path: Path | None, parts: list[tuple[int, int]]) -> dict:
+    """One fresh interpreter per part, all started at once once all are ready: rows and the seconds
+    from the first start to the last end."""
+    command = [sys.executable, "-c", PARSER, parser, str(path or "-")]
+    processes = [subprocess.Popen(command + [str(start), str(end)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for start, end in parts]
+    if not all(process.stdout.readline().strip() == "ready" for process in processes):
+        raise SystemExit(f"parse failed:\n{''.join(process.communicate()[1] for process in processes)}")
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    outputs = [process.communicate() for process in processes]
+    if any(process.returncode for process in processes):
+        raise SystemExit(f"parse failed:\n{''.join(error for _, error in outputs)}")
+    runs = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    return {"rows": sum(run["rows"] for run in runs), "processes": len(parts),
+            "seconds": max(run["ended"] for run in runs) - min(run["began"] for run in runs)}
+
+
+def best_parse(parser: str, path: Path | None, splits: list[list[tuple[int, int]]], repeat: int,
+               rows: list[int]) -> list[dict]:
+    """The best of `repeat` runs of each split (its parts at once), the splits in turn within each
+    repeat, so drifts of the shared CPUs hit them alike; each run must parse its rows exactly."""
+    runs: list[list[dict]] = [[] for _ in splits]
+    for _ in range(repeat):
+        for done, parts, expected in zip(runs, splits, rows):
+            done.append(run_parsers(parser, path, parts))
+            if done[-1]["rows"] != expected:  # the parts must cover every row once
+                raise SystemExit(f"{parser} over {len(parts)} part(s) parsed {done[-1]['rows']:,} rows, not {expected:,}")
+    return [min(done, key=lambda run: run["seconds"]) for done in runs]
+
+
+def parse_ceilings(files: dict[str, Path], rows: int, repeat: int) -> list[dict]:
+    """Each parse in one process and in two at once over the file's halves; and the loop alike,
+    for how two CPU-bound processes scale without a file."""
+    found = []
+    for label, parser, kind in PARSES:
+        path = files[kind]
+        one, two = best_parse(parser, path, [[(0, path.stat().st_size)], halves(path)], repeat, [rows, rows])
+        found.append({"label": label, "kind": kind, **one, "two": two})
+    one, two = best_parse("loop", None, [[(0, LOOPS)], [(0, LOOPS)] * 2], repeat, [LOOPS, 2 * LOOPS])
+    found.append({"label": "pure-Python loop, no file (iterations, not rows)", "kind": None, **one, "two": two})
+    for run in found:
+        print(f"parse {run['label']}: {run['seconds']:.2f} s, 2 processes {run['two']['seconds']:.2f} s", flush=True)
+    return found
+
+
 def truncate(dsn: str, table: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {table}")
@@ -236,6 +384,8 @@ def main() -> None:
             results[kind] = min(runs, key=lambda run: run["seconds"])
             print(f"{kind}: {', '.join(format(run['seconds'], '.2f') for run in runs)} s", flush=True)
 
+        parses = parse_ceilings(files, rows, args.repeat)  # the server idle: the CPUs are the parsers' alone
+
         settings = load_settings(topology, dsn, rows, dimension)
         index_seconds = create_index(dsn, settings)
         hnsw = run_load(topology, "bench_hnsw", files["jsonl"], args.batch_size)
@@ -260,6 +410,7 @@ def main() -> None:
                 if count != rows:
                     path.unlink()
         report(args, rows, raw_seconds, encoding_seconds, results, index_seconds, settings, hnsw, valid, plan_empty, rss)
+        report_parses(rows, raw_seconds, encoding_seconds, results, parses)
     finally:
         cluster.down(purge=not args.keep)
         if not args.keep:
@@ -304,6 +455,29 @@ def report(args, rows, raw_seconds, encoding_seconds, results, index_seconds, se
             print(f"| {r['rows']:,} | {r['mb']:,.0f} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.0f} |")
         small, large = rss
         print(f"peak RSS ratio {large['rows']:,} / {small['rows']:,} rows: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+
+
+def report_parses(rows, raw_seconds, encoding_seconds, results, parses) -> None:
+    floor, encoding_floor = rows / raw_seconds, rows / encoding_seconds
+    print()
+    print("client parse ceiling (no database): nothing but the parse, each process a fresh interpreter; "
+          "2 processes: each over half the file's bytes, at once (aggregate rate)")
+    print("| file | parse | processes | seconds | rows/s | of raw COPY | of encoding COPY | vtopo load / this | "
+          "2 processes / 1 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for run in parses:
+        one = run["rows"] / run["seconds"]
+        for shown in (run, run["two"]):
+            rate = shown["rows"] / shown["seconds"]
+            if run["kind"]:
+                load = rows / results[run["kind"]]["seconds"]
+                ratios = f"{rate / floor:.2f} | {rate / encoding_floor:.2f} | {load / rate:.2f}"
+            else:
+                ratios = "- | - | -"
+            scaling = f"{rate / one:.2f}" if shown is not run else "-"
+            file = f"rows.{run['kind']}" if run["kind"] else "-"
+            print(f"| {file} | {run['label']} | {shown['processes']} | {shown['seconds']:.2f} | {rate:,.0f} | {ratios} | "
+                  f"{scaling} |")
 
 
 if __name__ == "__main__":
