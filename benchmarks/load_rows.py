@@ -13,7 +13,8 @@ Measures, for the same N random rows (384 dimensions by default):
 - a first load (JSONL) into an empty HNSW collection against COPY + CREATE INDEX of the
   same rows with the same maintenance_work_mem and parallel workers; the index is
   checked valid and `vtopo plan` empty afterwards;
-- peak RSS of a load process (JSONL) at N and at --rss-rows rows (default 10 N): the
+- peak RSS of a load process (JSONL) and of the worker it forks to read part of a large file
+  (load/parallel.py), at N and at --rss-rows rows (default 10 N): the
   reader streams the file, so it should not grow (the process's own VmHWM: ru_maxrss
   would include the benchmark's memory, which Linux carries over fork and exec);
 - the client parse ceiling (no database): the time to do nothing but parse the same files,
@@ -77,7 +78,9 @@ def peak_rss_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"rows": report.rows, "read_s": report.read_seconds, "write_s": report.write_seconds,
                   "index_s": report.index_seconds, "seconds": report.seconds, "staged": report.staged,
-                  "index": report.index_built, "peak_rss_mb": peak_rss_mb()}))
+                  "index": report.index_built, "peak_rss_mb": peak_rss_mb(),
+                  # the worker a large JSONL first load forks (load/parallel.py): its own peak
+                  "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 # Runs in a fresh interpreter: parse bytes [start, end) of a file (or spin `end` loops), nothing else.
@@ -449,12 +452,14 @@ def report(args, rows, raw_seconds, encoding_seconds, results, index_seconds, se
     print(f"index {hnsw['index']} valid: {valid}; vtopo plan empty afterwards: {plan_empty}")
     if rss:
         print()
-        print("| rows | file MB | seconds | rows/s | peak RSS MB |")
+        print("| rows | file MB | seconds | rows/s | peak RSS MB | worker's peak RSS MB |")
         print("|---|---|---|---|---|")
         for r in rss:
-            print(f"| {r['rows']:,} | {r['mb']:,.0f} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.0f} |")
+            print(f"| {r['rows']:,} | {r['mb']:,.0f} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.0f} "
+                  f"| {r['worker_rss_mb']:.0f} |")
         small, large = rss
-        print(f"peak RSS ratio {large['rows']:,} / {small['rows']:,} rows: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+        print(f"peak RSS ratio {large['rows']:,} / {small['rows']:,} rows: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f} "
+              f"(the worker's: {large['worker_rss_mb'] / max(small['worker_rss_mb'], 1):.2f})")
 
 
 def report_parses(rows, raw_seconds, encoding_seconds, results, parses) -> None:
