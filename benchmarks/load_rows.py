@@ -7,7 +7,8 @@ Measures, for the same N random rows (384 dimensions by default):
 - the issue's floor beside it: the same COPY with the encoding timed too (the rows in
   memory as ids, a float matrix and metadata dicts, encoded a chunk at a time with NumPy
   while copying, one thread): what a client that parses nothing can reach;
-- `vtopo load` of the rows as JSONL, Parquet (fixed_size_list<float32>) and CSV into an
+- `vtopo load` of the rows as JSONL (read by two processes, load/parallel.py, and once more by
+  one process alone), Parquet (fixed_size_list<float32>) and CSV into an
   empty collection of the same shape (no vector index, no GIN index), as rows/s and
   as a ratio of the floor;
 - a first load (JSONL) into an empty HNSW collection against COPY + CREATE INDEX of the
@@ -267,8 +268,13 @@ def load_settings(topology: Path, dsn: str, rows: int, dimension: int) -> dict[s
         return build_settings(conn, desired, rows, VectorShape(dimension).stored_bytes, BuildSettings())
 
 
-def run_load(topology: Path, collection: str, data: Path, batch_size: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", DRIVER, str(topology), collection, str(data), str(batch_size)],
+# The same load read by this process alone (load/parallel.py's split off): what two processes gain.
+ONE_PROCESS = "import vtopo.load.parallel as parallel\nparallel.PARALLEL_BYTES = 1 << 62\n"
+
+
+def run_load(topology: Path, collection: str, data: Path, batch_size: int, *, one_process: bool = False) -> dict:
+    driver = (ONE_PROCESS if one_process else "") + DRIVER
+    done = subprocess.run([sys.executable, "-c", driver, str(topology), collection, str(data), str(batch_size)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"load failed:\n{done.stderr}")
@@ -379,11 +385,11 @@ def main() -> None:
         raw_seconds = min(raw_copy(dsn, dimension, encoded) for _ in range(args.repeat))
         del encoded
         results = {}
-        for kind, path in files.items():
+        for kind, path in [*files.items(), ("jsonl, one process", files["jsonl"])]:
             runs = []
             for _ in range(args.repeat):
                 truncate(dsn, "vecs.bench")
-                runs.append(run_load(topology, "bench", path, args.batch_size))
+                runs.append(run_load(topology, "bench", path, args.batch_size, one_process=kind.endswith("one process")))
             results[kind] = min(runs, key=lambda run: run["seconds"])
             print(f"{kind}: {', '.join(format(run['seconds'], '.2f') for run in runs)} s", flush=True)
 
@@ -438,7 +444,8 @@ def report(args, rows, raw_seconds, encoding_seconds, results, index_seconds, se
     for kind, result in results.items():
         rate = rows / result["seconds"]
         how = "one COPY" if not result["staged"] else "staged"
-        print(f"| vtopo load rows.{kind} ({how}) | {result['seconds']:.2f} | {rate:,.0f} | {rate / floor:.2f} | "
+        label = f"rows.{kind}"
+        print(f"| vtopo load {label} ({how}) | {result['seconds']:.2f} | {rate:,.0f} | {rate / floor:.2f} | "
               f"{rate / encoding_floor:.2f} |")
     baseline = raw_seconds + index_seconds
     print()

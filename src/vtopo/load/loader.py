@@ -28,7 +28,7 @@ from vtopo.vectors.staging import DEFAULT_BATCH, Staging
 from .errors import LoadError
 from .index import DEFER_RATIO, BuildSettings, VectorIndexAround
 from .readers import Source, open_source
-from .parallel import TwoHalves, split_of
+from .parallel import TwoParts, split_of
 from .writer import collection_rows, copy_into_empty, encoded, merge_in_batches
 
 MAX_PROBLEMS = 10  # report this many bad records, then stop reading
@@ -165,7 +165,7 @@ def _copy_into_empty(load: _Load) -> LoadReport | None:
         deferred = load.index.defer()
     began = time.perf_counter()
     split = split_of(source)
-    reading = (TwoHalves(source, split, target.shape, load.batch_size, MAX_PROBLEMS,
+    reading = (TwoParts(source, split, target.shape, load.batch_size, MAX_PROBLEMS,
                          lambda found: _bad_records([f"{source.path}:{line}: {text}" for line, text in found], source, target))
                if split is not None else None)
     done = reading.done if reading is not None else source.done

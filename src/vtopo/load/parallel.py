@@ -40,7 +40,7 @@ _QUEUED = 4  # the worker's batches held here at most (memory stays flat: the wo
 
 @dataclass(frozen=True)
 class Split:
-    offset: int  # the first byte of the second half (a line's first byte)
+    offset: int  # the first byte of the second part (a line's first byte)
     first_line: int  # that line's number in the file
 
 
@@ -78,31 +78,33 @@ def split_of(source: Source) -> Split | None:
     return Split(offset, lines + 1)
 
 
-class TwoHalves:
-    """Encoded COPY tuples of the whole file, (rows, bytes) a batch at a time, from both halves.
+class TwoParts:
+    """Encoded COPY tuples of the whole file, (rows, bytes) a batch at a time, from both parts.
 
     `problems(list)` turns the problems found, in file order, into the exception to raise once
-    both halves are read; nothing more is yielded after the first one (the COPY is aborted)."""
+    both parts are read; nothing more is yielded after the first one (the COPY is aborted)."""
 
     def __init__(self, source: JsonlSource, split: Split, shape: VectorShape, size: int, max_problems: int,
                  problems: Callable[[list[tuple[int, str]]], Exception]) -> None:
         self.path, self.split, self.shape, self.size = source.path, split, shape, size
         self.max_problems, self.problems = max_problems, problems
         self.first = JsonlSource(source.path, stop=split.offset)
-        self.worker_done = 0  # bytes of the second half read by the worker
+        self.worker_done = 0  # bytes of the second part read by the worker
 
     def done(self) -> int:
-        """Bytes of the file read so far (both halves)."""
+        """Bytes of the file read so far (both parts)."""
         return self.first.done() + self.worker_done
 
-    def __enter__(self) -> "TwoHalves":
-        """The worker starts here, before the load's COPY (and its sending thread) does: a process
-        forks cleanly only while it runs one thread. A thread here takes the worker's messages as
-        they come, so the worker never waits for this process to finish a batch of its own."""
+    def __enter__(self) -> "TwoParts":
+        """The worker starts here, before the load's COPY starts its sending thread (the fewer
+        threads a process runs when it forks, the less a child can inherit a held lock; the child
+        only parses, never prints or touches the connection). A thread here then takes the
+        worker's messages as they come, so the worker never waits for this process to finish a
+        batch of its own."""
         context = multiprocessing.get_context("fork")
         self._receiving, sending = context.Pipe(duplex=False)
         _widen(self._receiving)
-        self._worker = context.Process(target=_second_half, daemon=True,
+        self._worker = context.Process(target=_second_part, daemon=True,
                                        args=(self.path, self.split, self.shape, self.size, self.max_problems, sending))
         self._worker.start()
         sending.close()
@@ -131,7 +133,7 @@ class TwoHalves:
                 if message[0] in ("done", "failed"):
                     return
         except (EOFError, OSError):
-            self._messages.put(("failed", f"{self.path}: the process reading its second half stopped"))
+            self._messages.put(("failed", f"{self.path}: the process reading its second part stopped"))
 
     def chunks(self) -> Iterator[tuple[int, bytes]]:
         mine: list[tuple[int, str]] = []
@@ -142,7 +144,7 @@ class TwoHalves:
             batch.check_numbers()
             mine += batch.problems
             if len(mine) >= self.max_problems:
-                break  # as many as are reported: the second half's come after them
+                break  # as many as are reported: the second part's come after them
             if not mine and not theirs:
                 yield len(batch), batch.encode(None)
             while not finished and not self._messages.empty():
@@ -182,8 +184,8 @@ def _widen(pipe) -> None:
         pass  # another system, or a lower limit: narrower, as fast as it can be there
 
 
-def _second_half(path: Path, split: Split, shape: VectorShape, size: int, max_problems: int, out) -> None:
-    """The worker: the second half's records checked and encoded, or its problems, to `out`."""
+def _second_part(path: Path, split: Split, shape: VectorShape, size: int, max_problems: int, out) -> None:
+    """The worker: the second part's records checked and encoded, or its problems, to `out`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops this one
     try:
         source = JsonlSource(path, start=split.offset, first_line=split.first_line)
@@ -203,6 +205,6 @@ def _second_half(path: Path, split: Split, shape: VectorShape, size: int, max_pr
     except OSError as error:  # the file went away or cannot be read: the parent says so
         out.send(("failed", f"{path}: {error.strerror or error}"))
     except Exception as error:  # anything else: the parent stops the load with its words
-        out.send(("failed", f"{path}: reading its second half failed: {error}"))
+        out.send(("failed", f"{path}: reading its second part failed: {error}"))
     finally:
         out.close()
