@@ -419,6 +419,28 @@ def test_writes_during_a_rebalance_are_never_lost_nor_doubled(sharded, pod3):
     sharded.assert_converged()
 
 
+def test_a_writer_holding_a_shard_past_the_lock_timeout_stops_the_move_with_one_line(sharded, pod3):
+    """The giving shard's guard waits for writers in flight (up to lock_timeout, 10 s): a
+    transaction left open past it stops the move, named, and the next apply finishes it."""
+    items = records(ROWS)
+    write_by_placement(sharded, items)
+    sharded.collections["notes"]["shards"] = ["pod1", "pod2", "pod3"]
+    sharded.write()
+    owner = {b: s for s, buckets in placement(["pod1", "pod2"]).items() for b in buckets}
+    mine = next(i for i, _, _ in items if owner[bucket_of(i)] == "pod1")
+    with sharded.db("pod1").connect() as writer, writer.transaction():
+        writer.execute("UPDATE vecs.notes SET metadata = metadata WHERE id = %s", (mine,))  # and left open
+        stopped = sharded.apply_auto(expect=1)
+    assert "database 'pod1'" in stopped.stderr and "moving the buckets of notes stopped" in stopped.stderr, stopped.stderr
+    assert "lock timeout" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert "every row once" in stopped.stderr
+    assert len(as_grantee(sharded, "SELECT id FROM public.notes")) == ROWS
+    finished = sharded.apply_auto()
+    assert "Apply complete" in finished.stdout, finished.stdout + finished.stderr
+    assert len(as_grantee(sharded, "SELECT id FROM public.notes")) == ROWS
+    sharded.assert_converged()
+
+
 def test_a_shard_refuses_rows_of_buckets_it_does_not_hold(sharded):
     owner = {b: s for s, buckets in placement(["pod1", "pod2"]).items() for b in buckets}
     stranger = next(f"x-{n}" for n in range(1000) if owner[bucket_of(f"x-{n}")] == "pod2")

@@ -23,9 +23,13 @@ copied again, copies recorded as left behind are deleted.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from contextlib import contextmanager
+from typing import Callable, Iterator, Protocol
 
-from vtopo.db.connection import connection
+import psycopg
+
+from vtopo.db.connection import connection, scrub, server_message
+from vtopo.errors import DatabaseError
 from vtopo.kinds import shard_guard
 from vtopo.render.statements import render_query, render_sql
 from vtopo.spec.models import CollectionSpec
@@ -83,7 +87,8 @@ class Mover:
 
     def _copy(self, name: str, spec: CollectionSpec, source: str, target: str, buckets: list[int]) -> int:
         dsns = self.resolved.dsns
-        with connection(source, dsns[source]) as giving, connection(target, dsns[target], autocommit=False) as receiving:
+        with self._refusals(f"{source} → {target}", name), connection(source, dsns[source]) as giving, \
+                connection(target, dsns[target], autocommit=False) as receiving:
             receiving.execute(render_query("shards/as_mover.sql"))  # the merge passes the receiving shard's guard
             receiving.execute(render_query("shards/stage.sql.j2", vector_type=f"{spec.type.value}({spec.dimension})"))
             with giving.cursor().copy(render_query("shards/copy_out.sql.j2", collection=name), {"buckets": buckets}) as out, \
@@ -97,7 +102,7 @@ class Mover:
     def _drain(self, name: str, spec: CollectionSpec, state: ShardState, shard: str, buckets: list[int], *,
                receiving: bool = False) -> ShardState:
         """Delete `shard`'s copies of `buckets` (owned elsewhere), then clear the record."""
-        with connection(shard, self.resolved.dsns[shard]) as conn:
+        with self._refusals(shard, name), connection(shard, self.resolved.dsns[shard]) as conn:
             conn.execute(render_query("shards/as_mover.sql"))
             conn.execute(render_query("shards/delete_moved.sql.j2", collection=name), {"buckets": buckets})
         if receiving:
@@ -110,7 +115,7 @@ class Mover:
         freeze before anything is copied, receiving ones open once they own the rows)."""
         primary = self.topology.primary_name
         statements = [sql for obj in self.build_primary_objects(name, state) for sql in render_sql(obj, "update", reveal=True)]
-        with connection(primary, self.resolved.dsns[primary], autocommit=False) as conn:
+        with self._refusals(primary, name), connection(primary, self.resolved.dsns[primary], autocommit=False) as conn:
             for statement in statements:
                 conn.execute(statement)
             conn.commit()
@@ -125,11 +130,24 @@ class Mover:
     def _guard(self, name: str, shard: str, state: ShardState) -> None:
         writable, frozen = state.guard(shard)
         guard = shard_guard.new(shard, name, writable=writable, frozen=frozen)
-        with connection(shard, self.resolved.dsns[shard], autocommit=False) as conn:
+        with self._refusals(shard, name), connection(shard, self.resolved.dsns[shard], autocommit=False) as conn:
             conn.execute(render_query("shards/as_mover.sql"))
             for statement in render_sql(guard, "update", reveal=True):
                 conn.execute(statement)
             conn.commit()
+
+
+    @contextmanager
+    def _refusals(self, database: str, collection: str) -> Iterator[None]:
+        """A statement a database refused (a lock it waited for too long, a shard gone) as one
+        line naming it; each step is its own transaction, so nothing is left half done."""
+        try:
+            yield
+        except psycopg.Error as error:
+            detail = scrub(server_message(error), *self.resolved.secrets())
+            raise DatabaseError(database, f"moving the buckets of {collection} stopped: {detail}",
+                                hint="reads through the primary still return every row once; fix the cause, then run "
+                                     f"vtopo apply -f {self.topology.source_path} again to finish the move") from None
 
 
 def _without(found: dict[str, list[int]], shard: str, buckets: list[int]) -> dict[str, list[int]]:
