@@ -49,9 +49,11 @@ class ShardGuard(Kind):
         if verdict is None:
             return None
         old, new_ = live.spec_dict, desired.spec_dict
-        moved = f"takes writes to {len(new_['writable'])} buckets (now {len(old['writable'])})"
+        if old.get("frozen") is None:
+            return Verdict(verdict.action, "a trigger of the guard is missing", verdict.code)
+        moved = f"buckets it takes writes to: {len(old['writable'])} → {len(new_['writable'])}"
         if new_.get("frozen") or old.get("frozen"):
-            moved += f", {len(new_.get('frozen') or [])} frozen for a move (now {len(old.get('frozen') or [])})"
+            moved += f"; frozen for a move: {len(old['frozen'])} → {len(new_['frozen'])}"
         return Verdict(verdict.action, moved, verdict.code)
 
     def template_context(self, obj: CatalogObject, old: CatalogObject | None) -> dict[str, Any]:
