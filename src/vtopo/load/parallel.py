@@ -138,7 +138,6 @@ class TwoParts:
     def chunks(self) -> Iterator[tuple[int, bytes]]:
         mine: list[tuple[int, str]] = []
         theirs: list[tuple[int, str]] = []
-        pending: list[tuple[int, bytes]] = []
         finished = False
         for batch in self.first.batches(self.shape, self.size):
             batch.check_numbers()
@@ -148,28 +147,28 @@ class TwoParts:
             if not mine and not theirs:
                 yield len(batch), batch.encode(None)
             while not finished and not self._messages.empty():
-                finished = self._receive(self._messages.get(), pending, theirs)
-            while pending and not mine and not theirs:
-                yield pending.pop(0)
+                finished, chunk = self._receive(self._messages.get(), theirs)
+                if chunk is not None and not mine and not theirs:
+                    yield chunk
         while not finished and len(mine) < self.max_problems:
-            finished = self._receive(self._messages.get(), pending, theirs)
-            while pending and not mine and not theirs:
-                yield pending.pop(0)
+            finished, chunk = self._receive(self._messages.get(), theirs)
+            if chunk is not None and not mine and not theirs:
+                yield chunk
         if mine or theirs:
             raise self.problems((mine + theirs)[:self.max_problems])
 
-    def _receive(self, message: tuple, pending: list[tuple[int, bytes]], problems: list[tuple[int, str]]) -> bool:
-        """One message of the worker; True when it has finished."""
+    def _receive(self, message: tuple, problems: list[tuple[int, str]]) -> tuple[bool, tuple[int, bytes] | None]:
+        """One message of the worker: whether it has finished, and the (rows, tuples) it brought."""
         kind = message[0]
         if kind == "rows":
             _, rows, data, done = message
-            pending.append((rows, data))
             self.worker_done = done - self.split.offset
-        elif kind == "problems":
+            return False, (rows, data)
+        if kind == "problems":
             problems += message[1]
         elif kind == "failed":
             raise LoadError(message[1], hint="check the file, then re-run: nothing was written")
-        return kind in ("done", "failed")
+        return kind == "done", None
 
 
 def _widen(pipe) -> None:

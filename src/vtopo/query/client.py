@@ -215,8 +215,7 @@ class Collection:
                 return conn.execute(*delete_statement(target.collection, ids=wanted, tree=tree)).fetchall()
 
         if target.sharded:  # on every shard: a bucket being moved has its rows on two for a moment
-            answers = sharded.on_every_shard_until_taken(self._client._sessions, target, delete, checked=self._shards_checked)
-            return [row[0] for row in sharded.once_by_id(answers)]
+            return [row[0] for row in sharded.once_by_id(self._on_shards(delete, read=False))]
         conn = self._connection()
         with database_errors(self._client._sessions, target):
             rows = delete(conn)

@@ -45,20 +45,30 @@ def shard_targets(sessions: Sessions, target: Target, *, read: bool = False) -> 
         if not read:
             raise
         return [dataclasses.replace(target, database=shard) for shard in target.spec.shards or []]
-    holding = [shard for shard in state.holding(list(target.spec.shards or []))
-               if state.owned.get(shard) or state.draining.get(shard) or state.receiving.get(shard)]
+    holding = [shard for shard in state.holding(list(target.spec.shards or [])) if state.holds(shard)]
     return [dataclasses.replace(target, database=shard) for shard in holding]
 
 
-def on_every_shard(sessions: Sessions, target: Target, work: Run, *, read: bool, checked: set[str]) -> list[Any]:
-    """work(conn, shard target) on each shard, in shard order; each shard's table checked once."""
-    results = []
-    for shard in shard_targets(sessions, target, read=read):
-        try:
-            results.append(work(shard_connection(sessions, shard, read=read, checked=checked), shard))
-        except psycopg.Error as error:
-            raise describe(error, sessions, shard) from None
-    return results
+def on_every_shard(sessions: Sessions, target: Target, work: Run, *, read: bool, checked: set[str],
+                   wait: float = MOVE_WAIT) -> list[Any]:
+    """work(conn, shard target) on each shard, in shard order; each shard's table checked once.
+    A write (a delete) a guard refuses on one shard goes again on all, until none refuses (the
+    rows may have moved meanwhile; the work must be safe to repeat): every round's results."""
+    waiting = _Waiting(sessions, wait)
+    results: list[Any] = []
+    while True:
+        refused = False
+        for shard in shard_targets(sessions, target, read=read):
+            try:
+                results.append(work(shard_connection(sessions, shard, read=read, checked=checked), shard))
+            except psycopg.Error as error:
+                if read or not refused_by_guard(error):
+                    raise describe(error, sessions, shard) from None
+                refused = True
+                waiting.refused(error, shard)
+        if not refused:
+            return results
+        waiting.pause()
 
 
 def shard_connection(sessions: Sessions, shard: Target, *, read: bool, checked: set[str]) -> psycopg.Connection:
@@ -75,7 +85,7 @@ def write_by_owner(sessions: Sessions, target: Target, ids: Sequence[Any], write
     that owns their bucket (one transaction each). A part a guard refuses (its buckets moved,
     or are moving) goes again by the map read anew."""
     pending = list(range(len(ids)))
-    waiting = _Waiting(sessions, target, wait)
+    waiting = _Waiting(sessions, wait)
     while pending:
         owner = owner_of(sessions, target)
         refused: list[int] = []
@@ -96,32 +106,11 @@ def write_by_owner(sessions: Sessions, target: Target, ids: Sequence[Any], write
             waiting.pause()
 
 
-def on_every_shard_until_taken(sessions: Sessions, target: Target, work: Run, *, checked: set[str],
-                               wait: float = MOVE_WAIT) -> list[Any]:
-    """A write on every shard (a delete): while a guard refuses it on one, again on all (the
-    rows may have moved meanwhile; the work must be safe to repeat). Every round's results."""
-    waiting = _Waiting(sessions, target, wait)
-    results: list[Any] = []
-    while True:
-        refused = False
-        for shard in shard_targets(sessions, target):
-            try:
-                results.append(work(shard_connection(sessions, shard, read=False, checked=checked), shard))
-            except psycopg.Error as error:
-                if not refused_by_guard(error):
-                    raise describe(error, sessions, shard) from None
-                refused = True
-                waiting.refused(error, shard)
-        if not refused:
-            return results
-        waiting.pause()
-
-
 class _Waiting:
     """Pauses between tries (growing to a second) until `wait` seconds, then the last refusal."""
 
-    def __init__(self, sessions: Sessions, target: Target, wait: float) -> None:
-        self.sessions, self.target = sessions, target
+    def __init__(self, sessions: Sessions, wait: float) -> None:
+        self.sessions = sessions
         self.deadline = time.monotonic() + wait
         self.delay = 0.05
         self.last: tuple[psycopg.Error, Target] | None = None

@@ -45,11 +45,14 @@ class ShardState:
                  for shard in {*self.draining, *self.receiving}}
         return {shard: buckets for shard, buckets in sorted(found.items()) if buckets}
 
+    def holds(self, shard: str) -> bool:
+        """Whether `shard` owns buckets or holds rows of some (copies a move has yet to delete)."""
+        return bool(self.owned.get(shard) or self.draining.get(shard) or self.receiving.get(shard))
+
     def holding(self, wanted: list[str]) -> list[str]:
         """The shards with a part of the collection: the wanted ones, then any other that still
         owns or holds buckets (its rows move before it is let go)."""
-        extra = [shard for shard in (*self.owned, *self.draining, *self.receiving)
-                 if shard not in wanted and (self.owned.get(shard) or self.draining.get(shard) or self.receiving.get(shard))]
+        extra = [shard for shard in (*self.owned, *self.draining, *self.receiving) if shard not in wanted and self.holds(shard)]
         return [*wanted, *dict.fromkeys(extra)]
 
     def entries(self, wanted: list[str], table_of) -> list[dict[str, Any]]:
