@@ -261,3 +261,16 @@ def test_jsonl_lines_longer_than_a_read_blank_lines_and_no_final_newline(tmp_pat
     rows, problems = read(path)
     assert problems == []
     assert rows == [(1, "a", [1, 2], {}), (5, "b", [3, 4], {"k": 1})]
+
+
+def test_line_numbers_hold_when_a_read_ends_right_after_a_newline(tmp_path, monkeypatch):
+    # A read ending exactly at a line's end left an empty "line" behind, counted: every problem
+    # after it named the line below the bad one.
+    from vtopo.load import lines
+
+    good = b'{"id": "a", "vector": [1, 2]}\n'
+    monkeypatch.setattr(lines, "_READ", len(good))  # every read ends at a newline
+    path = tmp_path / "v.jsonl"
+    path.write_bytes(good * 3 + b'{"id": "bad", "vector": [1]}\n')
+    _, problems = read(path)
+    assert [position for position, _ in problems] == [4]

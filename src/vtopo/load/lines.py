@@ -18,7 +18,8 @@ def read_lines(stream: BinaryIO) -> Iterator[list[bytes]]:
         if pending:
             block = b"".join(pending) + block
         lines = block.split(b"\n")
-        pending = [lines.pop()] if lines[-1] else []  # after the last newline: the next line's start
+        rest = lines.pop()  # after the last newline: the next line's start (b"" when a read ends at one)
+        pending = [rest] if rest else []
         yield lines
     if pending:
         yield [b"".join(pending)]

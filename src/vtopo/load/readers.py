@@ -32,6 +32,7 @@ from vtopo.vectors.shape import VectorShape
 from .csv_records import CsvRecords
 from .errors import LoadError
 from .lines import read_lines
+from .simd import FastReader
 
 FIELDS = ("id", "vector", "metadata")
 REQUIRED = ("id", "vector")
@@ -152,10 +153,16 @@ class JsonlSource(_TextSource):
         with raw, stream:
             batch = RowBatch(shape)
             number = self.first_line - 1
+            fast = FastReader(shape.dimension)
             for lines in read_lines(stream):
                 for line in lines:
                     number += 1
-                    if _add_line(batch, number, line) and full(batch, size):
+                    record = fast.jsonl_record(line)
+                    if record is not None:
+                        batch.add_encoded(number, *record)
+                    elif not _add_line(batch, number, line):
+                        continue
+                    if full(batch, size):
                         yield batch
                         batch = RowBatch(shape)
             if len(batch) or batch.problems:
@@ -212,6 +219,7 @@ class CsvSource(_TextSource):
             records = CsvRecords(stream)
             index = self._header(records)
             batch = RowBatch(shape)
+            fast = FastReader(shape.dimension)
             reading = iter(records)
             while index is not None:
                 try:
@@ -226,7 +234,7 @@ class CsvSource(_TextSource):
                     break
                 if not any(cells) or not any(cell.strip() for cell in cells):
                     continue
-                _add_cells(batch, number, cells, index)
+                _add_cells(batch, number, cells, index, fast)
                 if full(batch, size):
                     yield batch
                     batch = RowBatch(shape)
@@ -249,13 +257,14 @@ class CsvSource(_TextSource):
         return {name: columns.index(name) for name in columns}
 
 
-def _add_cells(batch: RowBatch, number: int, cells: list[str], index: dict[str, int]) -> None:
+def _add_cells(batch: RowBatch, number: int, cells: list[str], index: dict[str, int], fast: FastReader) -> None:
     if len(cells) != len(index):
         batch.problem(number, f"{len(cells)} cells, the header names {len(index)} columns")
         return
     vector_text = cells[index["vector"]]
+    floats = fast.cell_floats(vector_text)
     try:
-        vector = orjson.loads(vector_text)
+        vector = orjson.loads(vector_text) if floats is None else None
     except orjson.JSONDecodeError:
         text = vector_text.strip()
         batch.problem(number, f"the vector cell must be a JSON array like [0.1, 0.2], got {_cut(text)!r}")
@@ -267,6 +276,9 @@ def _add_cells(batch: RowBatch, number: int, cells: list[str], index: dict[str, 
         except orjson.JSONDecodeError as error:
             batch.problem(number, f"the metadata cell is not valid JSON: {error.msg}")
             return
+    if floats is not None:
+        batch.add_floats(number, cells[index["id"]], floats, metadata)
+        return
     # As for JSONL: a boolean needs `true` or `false` in the cell; a one-character search rules most out.
     check_types = ("u" in vector_text or "s" in vector_text) and ("true" in vector_text or "false" in vector_text)
     batch.add(number, cells[index["id"]], vector, metadata, check_types=check_types)

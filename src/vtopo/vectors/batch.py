@@ -68,6 +68,22 @@ class RowBatch:
         self.ids.append(encoded_id)
         self.metadata.append(meta)
 
+    def add_encoded(self, position: int, encoded_id: bytes, floats: bytes, encoded_metadata: bytes) -> None:
+        """One record already checked and encoded but for its values (float64 bytes of the
+        collection's dimension), which check_numbers checks with the batch."""
+        self.positions.append(position)
+        self.ids.append(encoded_id)
+        self._vectors.append(floats)
+        self.metadata.append(encoded_metadata)
+
+    def add_floats(self, position: int, row_id: Any, floats: bytes, metadata: Any) -> None:
+        """One record whose vector is float64 bytes of the collection's dimension (simdjson's
+        buffer); its id and metadata checked as add checks them."""
+        try:
+            self.add_encoded(position, encode_id(row_id), floats, encode_metadata(metadata))
+        except RowProblem as problem:
+            self.problems.append((position, str(problem)))
+
     def _add_vector(self, vector: Any, check_types: bool) -> None:
         if type(vector) is list and len(vector) == self.shape.dimension and not (
                 check_types and bool in set(map(type, vector))):
