@@ -1,15 +1,18 @@
-"""A large JSONL file read by two processes: this one and a forked worker, a part each.
+"""A large JSONL file read by two forked workers, a part each, while this process only sends.
 
-Parsing the numbers of a vector is CPU work in one Python thread (orjson: ~10 us for 384), so
-one process reads a JSONL file about as fast as one core parses it, well below what the server
-stores (benchmarks/load_rows.py measures both). Two processes parse at about twice the rate
-(measured there too), so a first load reads the file's second part, from a line start at 2/5
-of its bytes, in a worker (this process also sends every tuple, so it reads a little less).
-The worker checks its records exactly as this process does (readers.py, RowBatch) and sends
-them as COPY tuples through a pipe; this process sends its own part's tuples and the worker's
-into the one COPY of the load (one transaction; in an empty table the order of rows does not
-matter). Bad records are reported as one process reports them: the first MAX_PROBLEMS in file
-order, each with its line.
+Parsing a vector's numbers is CPU work in one Python thread (~7 us for 384 with simdjson, plus
+the checks and the encoding), so one process reads a JSONL file about as fast as one core works
+through it, below what the server stores (benchmarks/load_rows.py measures both). A first load
+therefore cuts the file in two at a line start near the middle; each part is read by a worker
+that checks its records exactly as one process does (readers.py, RowBatch) and sends them as
+COPY tuples through a pipe. This process only passes each batch on, as it comes, into the one
+COPY of the load (one transaction; in an empty table the order of rows does not matter): a
+process that parsed a part itself and sent as well held the GIL that its receiving and sending
+threads were waiting for (measured: slower than one process alone once parsing got fast).
+
+Bad records are reported as one process reports them: the first MAX_PROBLEMS in file order,
+each with its line (a worker numbers its part's lines from 1 and tells how many it read, so the
+second part's numbers follow the first part's lines without counting them beforehand).
 
 Only for a load into an empty collection (an upsert's staging keeps the file's order), of an
 uncompressed JSONL file of at least PARALLEL_BYTES, where processes can fork and there are two
@@ -20,10 +23,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import signal
-import threading
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -32,16 +34,14 @@ from vtopo.vectors.shape import VectorShape
 from .errors import LoadError
 from .readers import JsonlSource, Source
 
-PARALLEL_BYTES = 32 * 1024 * 1024  # below this (~9,000 lines of 384 numbers) a worker's start is not paid back
-_SCAN = 4 * 1024 * 1024  # bytes read at a time when counting lines
+PARALLEL_BYTES = 32 * 1024 * 1024  # below this (~9,000 lines of 384 numbers) the workers' start is not paid back
+_SCAN = 4 * 1024 * 1024  # bytes read at a time when looking for a line start
 _PIPE_BYTES = 1024 * 1024
-_QUEUED = 4  # the worker's batches held here at most (memory stays flat: the worker waits beyond)
 
 
 @dataclass(frozen=True)
 class Split:
     offset: int  # the first byte of the second part (a line's first byte)
-    first_line: int  # that line's number in the file
 
 
 def split_of(source: Source) -> Split | None:
@@ -56,7 +56,7 @@ def split_of(source: Source) -> Split | None:
     if size < PARALLEL_BYTES:
         return None
     with open(source.path, "rb") as file:
-        file.seek(size * 2 // 5)
+        file.seek(size // 2)
         skipped = 0
         while True:
             block = file.read(_SCAN)
@@ -64,111 +64,84 @@ def split_of(source: Source) -> Split | None:
             if end >= 0 or not block:
                 break
             skipped += len(block)
-        if end < 0:
-            return None  # no line starts after the middle
-        offset = size * 2 // 5 + skipped + end + 1
-        if offset >= size:
-            return None
-        file.seek(0)
-        lines, left = 0, offset
-        while left:
-            block = file.read(min(_SCAN, left))
-            lines += block.count(b"\n")
-            left -= len(block)
-    return Split(offset, lines + 1)
+    if end < 0:
+        return None  # no line starts after the middle
+    offset = size // 2 + skipped + end + 1
+    return Split(offset) if offset < size else None
 
 
 class TwoParts:
-    """Encoded COPY tuples of the whole file, (rows, bytes) a batch at a time, from both parts.
+    """Encoded COPY tuples of the whole file, (rows, bytes) a batch at a time, from both workers.
 
     `problems(list)` turns the problems found, in file order, into the exception to raise once
-    both parts are read; nothing more is yielded after the first one (the COPY is aborted)."""
+    the parts that can hold the first ones are read; nothing more is yielded after the first
+    problem (the COPY is aborted)."""
 
     def __init__(self, source: JsonlSource, split: Split, shape: VectorShape, size: int, max_problems: int,
                  problems: Callable[[list[tuple[int, str]]], Exception]) -> None:
-        self.path, self.split, self.shape, self.size = source.path, split, shape, size
+        self.path, self.shape, self.size = source.path, shape, size
         self.max_problems, self.problems = max_problems, problems
-        self.first = JsonlSource(source.path, stop=split.offset)
-        self.worker_done = 0  # bytes of the second part read by the worker
+        self.parts = ((0, split.offset), (split.offset, None))
+        self.read = [0, 0]  # bytes of each part read so far
 
     def done(self) -> int:
         """Bytes of the file read so far (both parts)."""
-        return self.first.done() + self.worker_done
+        return sum(self.read)
 
     def __enter__(self) -> "TwoParts":
-        """The worker starts here, before the load's COPY starts its sending thread (the fewer
-        threads a process runs when it forks, the less a child can inherit a held lock; the child
-        only parses, never prints or touches the connection). A thread here then takes the
-        worker's messages as they come, so the worker never waits for this process to finish a
-        batch of its own."""
+        """The workers start here, before the load's COPY starts its sending thread (the fewer
+        threads a process runs when it forks, the less a child can inherit a held lock; a child
+        only parses, never prints or touches the connection)."""
         context = multiprocessing.get_context("fork")
-        self._receiving, sending = context.Pipe(duplex=False)
-        _widen(self._receiving)
-        self._worker = context.Process(target=_second_part, daemon=True,
-                                       args=(self.path, self.split, self.shape, self.size, self.max_problems, sending))
-        self._worker.start()
-        sending.close()
-        self._messages: queue.Queue = queue.Queue(maxsize=_QUEUED)
-        self._pump = threading.Thread(target=self._take, daemon=True)
-        self._pump.start()
+        self._pipes, self._workers = [], []
+        for start, stop in self.parts:
+            receiving, sending = context.Pipe(duplex=False)
+            _widen(receiving)
+            worker = context.Process(target=_read_part, daemon=True,
+                                     args=(self.path, start, stop, self.shape, self.size, self.max_problems, sending))
+            worker.start()
+            sending.close()
+            self._pipes.append(receiving)
+            self._workers.append(worker)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._worker.is_alive():
-            self._worker.kill()
-        self._worker.join()
-        self._receiving.close()  # ends the pump's wait, if any
-        while self._pump.is_alive():
-            try:
-                self._messages.get_nowait()  # unblock a pump waiting for room
-            except queue.Empty:
-                self._pump.join(0.05)
-
-    def _take(self) -> None:
-        """The pump: the worker's messages into the queue until it has finished (or died)."""
-        try:
-            while True:
-                message = self._receiving.recv()
-                self._messages.put(message)
-                if message[0] in ("done", "failed"):
-                    return
-        except (EOFError, OSError):
-            self._messages.put(("failed", f"{self.path}: the process reading its second part stopped"))
+        for worker in self._workers:
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+        for pipe in self._pipes:
+            pipe.close()
 
     def chunks(self) -> Iterator[tuple[int, bytes]]:
-        mine: list[tuple[int, str]] = []
-        theirs: list[tuple[int, str]] = []
-        finished = False
-        for batch in self.first.batches(self.shape, self.size):
-            batch.check_numbers()
-            mine += batch.problems
-            if len(mine) >= self.max_problems:
-                break  # as many as are reported: the second part's come after them
-            if not mine and not theirs:
-                yield len(batch), batch.encode(None)
-            while not finished and not self._messages.empty():
-                finished, chunk = self._receive(self._messages.get(), theirs)
-                if chunk is not None and not mine and not theirs:
-                    yield chunk
-        while not finished and len(mine) < self.max_problems:
-            finished, chunk = self._receive(self._messages.get(), theirs)
-            if chunk is not None and not mine and not theirs:
-                yield chunk
-        if mine or theirs:
-            raise self.problems((mine + theirs)[:self.max_problems])
-
-    def _receive(self, message: tuple, problems: list[tuple[int, str]]) -> tuple[bool, tuple[int, bytes] | None]:
-        """One message of the worker: whether it has finished, and the (rows, tuples) it brought."""
-        kind = message[0]
-        if kind == "rows":
-            _, rows, data, done = message
-            self.worker_done = done - self.split.offset
-            return False, (rows, data)
-        if kind == "problems":
-            problems += message[1]
-        elif kind == "failed":
-            raise LoadError(message[1], hint="check the file, then re-run: nothing was written")
-        return kind == "done", None
+        found: list[list[tuple[int, str]]] = [[], []]
+        lines: list[int | None] = [None, None]  # each part's lines, once it has finished
+        reading = dict(zip(self._pipes, range(2)))
+        while reading and len(found[0]) < self.max_problems:  # the first part's alone fill the report
+            for pipe in wait(list(reading)):
+                part = reading[pipe]
+                try:
+                    message = pipe.recv()
+                except (EOFError, OSError):
+                    raise LoadError(f"{self.path}: the process reading part {part + 1} of it stopped",
+                                    hint="check the file, then re-run: nothing was written") from None
+                kind = message[0]
+                if kind == "rows":
+                    _, rows, data, done = message
+                    self.read[part] = done - self.parts[part][0]
+                    if not found[0] and not found[1]:
+                        yield rows, data
+                elif kind == "problems":
+                    found[part] += message[1]
+                elif kind == "failed":
+                    raise LoadError(message[1], hint="check the file, then re-run: nothing was written")
+                else:  # done
+                    lines[part] = message[1]
+                    del reading[pipe]
+        if found[0] or found[1]:
+            # The second part's lines follow the first part's (which has finished, or its own fill the report).
+            second = [(lines[0] + line, text) for line, text in found[1]] if lines[0] is not None else []
+            raise self.problems((found[0] + second)[:self.max_problems])
 
 
 def _widen(pipe) -> None:
@@ -183,11 +156,13 @@ def _widen(pipe) -> None:
         pass  # another system, or a lower limit: narrower, as fast as it can be there
 
 
-def _second_part(path: Path, split: Split, shape: VectorShape, size: int, max_problems: int, out) -> None:
-    """The worker: the second part's records checked and encoded, or its problems, to `out`."""
+def _read_part(path: Path, start: int, stop: int | None, shape: VectorShape, size: int, max_problems: int,
+               out) -> None:
+    """A worker: its part's records checked and encoded, or its problems, to `out`; then how
+    many lines it read."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops this one
     try:
-        source = JsonlSource(path, start=split.offset, first_line=split.first_line)
+        source = JsonlSource(path, start=start, stop=stop)
         found = 0
         for batch in source.batches(shape, size):
             batch.check_numbers()
@@ -198,12 +173,12 @@ def _second_part(path: Path, split: Split, shape: VectorShape, size: int, max_pr
                     break
             elif not found:
                 out.send(("rows", len(batch), batch.encode(None), source.done()))
-        out.send(("done",))
+        out.send(("done", source.lines))
     except BrokenPipeError:
         pass  # the parent stopped (an error, Ctrl-C): nothing is waiting for the rest
     except OSError as error:  # the file went away or cannot be read: the parent says so
         out.send(("failed", f"{path}: {error.strerror or error}"))
     except Exception as error:  # anything else: the parent stops the load with its words
-        out.send(("failed", f"{path}: reading its second part failed: {error}"))
+        out.send(("failed", f"{path}: reading part of it failed: {error}"))
     finally:
         out.close()

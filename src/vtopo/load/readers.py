@@ -139,11 +139,12 @@ class _TextSource(Source):
 
 class JsonlSource(_TextSource):
     """A JSONL file, or the part of it from byte `start` (a line's first byte) to `stop` (just
-    after a line's end), whose first line is line `first_line` of the file (parallel.py)."""
+    after a line's end; parallel.py), its lines numbered from 1; `lines`: how many were read."""
 
-    def __init__(self, path: Path, *, start: int = 0, stop: int | None = None, first_line: int = 1) -> None:
+    def __init__(self, path: Path, *, start: int = 0, stop: int | None = None) -> None:
         super().__init__(path)
-        self.start, self.stop, self.first_line = start, stop, first_line
+        self.start, self.stop = start, stop
+        self.lines = 0
 
     def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         raw, stream = self._open()
@@ -152,19 +153,22 @@ class JsonlSource(_TextSource):
             stream = _Part(raw, self.stop)
         with raw, stream:
             batch = RowBatch(shape)
-            number = self.first_line - 1
-            fast = FastReader(shape.dimension)
+            number = held = 0  # lines read; records and problems in the batch
+            fast_record = FastReader(shape.dimension).jsonl_record
             for lines in read_lines(stream):
                 for line in lines:
                     number += 1
-                    record = fast.jsonl_record(line)
+                    record = fast_record(line)
                     if record is not None:
                         batch.add_encoded(number, *record)
                     elif not _add_line(batch, number, line):
                         continue
-                    if full(batch, size):
+                    held += 1
+                    if held == size:
+                        self.lines = number
                         yield batch
-                        batch = RowBatch(shape)
+                        batch, held = RowBatch(shape), 0
+            self.lines = number
             if len(batch) or batch.problems:
                 yield batch
 
