@@ -41,7 +41,7 @@ def as_vtopo_reads(data: bytes) -> tuple[list[tuple[int, list[str]]], str | None
 
 # Lines built from the pieces that decide how CSV splits: quotes, commas, brackets, line ends.
 PIECES = st.sampled_from(['"', '""', ",", '"[', ']"', ',"[', "[1,2]", "[0.5, -1e3]", "a", " ", "\r", "\n", "\r\n",
-                          "{}", '"{""k"": 1}"', "x,y"])
+                          "{}", '"{""k"": 1}"', "x,y", "\x00", "é"])
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,8 +11,9 @@ The cut is safe when: nothing before the cell holds a quote (so every comma
 there separates cells, and the cell's number is the commas counted), the
 cell is `"[...]"` with no quote inside (so its closing quote is the first
 one), and a comma or the line's end follows it. The rest is then parsed with
-a stand-in cell by a strict reader: any doubt (an open quote, stray quotes)
-is an error there, and the line goes to csv as a whole.
+a stand-in cell by a strict reader (or, holding no quote at all, split at
+its commas, as csv.reader would split it): any doubt (an open quote, stray
+quotes) is an error there, and the line goes to csv as a whole.
 """
 
 from __future__ import annotations
@@ -81,9 +82,14 @@ def _cut(line: str) -> list[str] | None:
     after = line[close + 1:]
     if after and after[0] != "," and after not in ("\n", "\r", "\r\n"):
         return None
-    try:
-        cells = next(csv.reader([line[:start] + ",V" + after], strict=True))
-    except csv.Error:
-        return None
+    rest = line[:start] + ",V" + after
+    body = rest.rstrip("\r\n")  # a physical line: at most one line end, at its end
+    if '"' in body or "\r" in body or "\n" in body or "\x00" in body:
+        try:  # quotes (or a character csv may treat apart): csv decides
+            cells = next(csv.reader([rest], strict=True))
+        except csv.Error:
+            return None
+    else:
+        cells = body.split(",")  # no quote: every comma separates cells, as csv.reader splits them
     cells[line.count(",", 0, start) + 1] = line[start + 2:end + 1]
     return cells
