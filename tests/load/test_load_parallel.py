@@ -4,8 +4,10 @@ as one process reading it alone. The size above which a file is split is lowered
 
 from __future__ import annotations
 
+import csv
 import json
 import multiprocessing
+import random
 
 import numpy as np
 import pytest
@@ -13,9 +15,9 @@ import pytest
 from vtopo.load import parallel
 from vtopo.load.errors import LoadError
 from vtopo.load.loader import LoadInterrupted
-from vtopo.load.readers import JsonlSource
+from vtopo.load.readers import JsonlSource, open_source
 
-from test_load_index import COLLECTIONS, count, empty, load, sql, write_rows  # noqa: F401 (COLLECTIONS, empty: fixture)
+from test_load_index import DIMENSION, COLLECTIONS, count, empty, load, sql, write_rows  # noqa: F401 (COLLECTIONS, empty: fixture)
 
 
 @pytest.fixture
@@ -117,3 +119,92 @@ def test_small_compressed_and_partial_files_are_read_by_one_process(tmp_path, sp
     assert parallel.split_of(JsonlSource(gz)) is None
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", path.stat().st_size + 1)
     assert parallel.split_of(JsonlSource(path)) is None
+
+
+def write_csv(path, count, *, columns=("id", "vector", "metadata"), spread=lambda i: 0, values=lambda i: DIMENSION):
+    """CSV rows as csv.writer writes them (CRLF). Row i's metadata is written over lines when
+    spread(i) (JSON indented: its cell holds line ends, so the record spans lines), with that many
+    keys more; its vector holds values(i) numbers."""
+    generator = random.Random(count)
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for i in range(count):
+            metadata = {"lang": "en", **{f"k{n}": n for n in range(spread(i))}}
+            cells = {"id": f"d{i}", "vector": json.dumps([generator.uniform(-1, 1) for _ in range(values(i))]),
+                     "metadata": json.dumps(metadata, indent=1 if spread(i) else None)}
+            writer.writerow([cells[column] for column in columns])
+    return path
+
+
+def held_rows(applied) -> dict[str, tuple[list[float], dict]]:
+    return {row_id: (json.loads(vec), meta) for row_id, vec, meta in
+            sql(applied, "SELECT id, vec::text, metadata FROM vecs.docs")}
+
+
+def from_csv(path) -> dict[str, tuple[list[float], dict]]:
+    with path.open(newline="") as stream:
+        return {row["id"]: (json.loads(row["vector"]), json.loads(row["metadata"])) for row in csv.DictReader(stream)}
+
+
+def same_rows(found, wanted) -> bool:
+    return set(found) == set(wanted) and all(
+        np.allclose(found[i][0], wanted[i][0], rtol=1e-6) and found[i][1] == wanted[i][1] for i in wanted)
+
+
+def test_a_csv_first_load_read_by_two_processes_holds_every_row(empty, tmp_path, split_small, monkeypatch):
+    # Columns in another order than usual, records over two lines in both parts: the second part's
+    # worker reads with the file's header, and line ends inside cells stay where they were.
+    path = write_csv(tmp_path / "v.csv", 1000, columns=("vector", "metadata", "id"), spread=lambda i: i % 97 == 0)
+    split = parallel.split_of(open_source(path))
+    assert split is not None and path.read_bytes()[split.offset - 1:split.offset] == b"\n"
+    misplaced = watch_misplaced(monkeypatch)
+    report = load(empty, path, batch_size=64)
+    assert (report.rows, report.staged) == (1000, False) and misplaced == []
+    assert same_rows(held_rows(empty), from_csv(path))
+
+
+def test_a_csv_cut_inside_a_record_is_read_again_by_one_process(empty, tmp_path, split_small, monkeypatch):
+    # One record in the middle spreads its metadata over more lines than all the others take: the
+    # line start after the middle is inside it. The first part's worker ends inside that record;
+    # the COPY is aborted and the file read by one process, every row as written.
+    path = write_csv(tmp_path / "v.csv", 200, spread=lambda i: 20_000 if i == 100 else 0)
+    data = path.read_bytes()
+    inside = data.index(b'"k0"'), data.index(b'"k19999"')
+    assert inside[0] < parallel.split_of(open_source(path)).offset < inside[1]
+    misplaced = watch_misplaced(monkeypatch)
+    report = load(empty, path, batch_size=16)
+    assert report.rows == 200 and misplaced == [path]
+    assert same_rows(held_rows(empty), from_csv(path))
+    assert len(held_rows(empty)["d100"][1]) == 20_001
+
+
+def test_bad_csv_records_in_both_halves_read_as_one_process_reports_them(empty, tmp_path, monkeypatch):
+    # Records, not lines: some records span lines (none near the middle, where the file is cut),
+    # so the lines named are the records' last.
+    path = write_csv(tmp_path / "v.csv", 1000, spread=lambda i: 2 if i % 50 == 0 and not 400 < i < 600 else 0,
+                     values=lambda i: DIMENSION + (i in (120, 640, 700)))
+    with pytest.raises(LoadError) as alone:
+        load(empty, path)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)
+    assert parallel.split_of(open_source(path)) is not None
+    misplaced = watch_misplaced(monkeypatch)
+    with pytest.raises(LoadError) as split:
+        load(empty, path)
+    assert split.value.message == alone.value.message and split.value.hint == alone.value.hint
+    assert split.value.message.count("the vector has") == 3 and count(empty) == 0 and misplaced == []
+
+
+def watch_misplaced(monkeypatch) -> list:
+    """The files whose parallel read found its cut inside a record (the load then read them again)."""
+    seen, original = [], parallel.TwoParts.chunks
+
+    def chunks(self):
+        try:
+            yield from original(self)
+        except parallel.SplitMisplaced as misplaced:
+            seen.append(misplaced.args[0])
+            raise
+
+    monkeypatch.setattr(parallel.TwoParts, "chunks", chunks)
+    return seen

@@ -34,6 +34,10 @@ class CsvRecords:
         self._lines = _numbered(read_lines_universal(stream))
         self._pushed: str | None = None
         self.line = 0
+        self._fed = 0  # lines given to csv for the record it is reading
+        # The input ended inside a record (an open quote): csv.reader returns what it has read,
+        # as it does at the end of a file; a part of a file (parallel.py) was cut in the wrong place.
+        self.unterminated = False
         self._csv = csv.reader(self._feed())  # csv.reader keeps its own state between records
 
     def _feed(self) -> Iterator[str]:
@@ -43,11 +47,17 @@ class CsvRecords:
             else:
                 self.line, raw = next(self._lines, (self.line, None))
                 if raw is None:
+                    self.unterminated = self._fed > 0
                     return
                 line = raw.decode("utf-8")
+            self._fed += 1
             yield line
 
     def header(self) -> list[str] | None:
+        return self._record()
+
+    def _record(self) -> list[str] | None:
+        self._fed = 0
         return next(self._csv, None)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
@@ -56,7 +66,7 @@ class CsvRecords:
             cells = _cut(line)
             if cells is None:
                 self._pushed = line  # csv reads the record from this line on, as many lines as it spans
-                cells = next(self._csv, None)
+                cells = self._record()
                 if cells is None:
                     return
             yield self.line, cells

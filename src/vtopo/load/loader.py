@@ -28,7 +28,7 @@ from vtopo.vectors.staging import DEFAULT_BATCH, Staging
 from .errors import LoadError
 from .index import DEFER_RATIO, BuildSettings, VectorIndexAround
 from .readers import Source, open_source
-from .parallel import TwoParts, split_of
+from .parallel import Split, SplitMisplaced, TwoParts, split_of
 from .writer import collection_rows, copy_into_empty, encoded, merge_in_batches
 
 MAX_PROBLEMS = 10  # report this many bad records, then stop reading
@@ -164,20 +164,11 @@ def _copy_into_empty(load: _Load) -> LoadReport | None:
     with _errors(target):
         deferred = load.index.defer()
     began = time.perf_counter()
-    split = split_of(source)
-    reading = (TwoParts(source, split, target.shape, load.batch_size, MAX_PROBLEMS,
-                         lambda found: _bad_records([f"{source.path}:{line}: {text}" for line, text in found], source, target))
-               if split is not None else None)
-    done = reading.done if reading is not None else source.done
-
-    def on_batch(rows: int) -> None:
-        if load.progress is not None:
-            load.progress.reading(rows, done(), source.total)
-
     try:
-        with reading if reading is not None else nullcontext():
-            chunks = reading.chunks() if reading is not None else encoded(_checked(load))
-            rows = copy_into_empty(target.conn, target.collection, chunks, on_batch)
+        try:
+            rows = _copy_file(load, split_of(source))
+        except SplitMisplaced:  # nothing was written: the COPY was aborted
+            rows = _copy_file(load, None)
     except psycopg.errors.UniqueViolation:
         return None  # the primary key refused an id given twice: staging keeps the last one
     except psycopg.Error as error:
@@ -195,6 +186,23 @@ def _copy_into_empty(load: _Load) -> LoadReport | None:
     if load.progress is not None:
         load.progress.reading(rows, source.total, source.total)
     return LoadReport(target.collection, target.database, rows, time.perf_counter() - began, 0.0, staged=False)
+
+
+def _copy_file(load: _Load, split: Split | None) -> int:
+    """copy_into_empty of the whole file, read in two parts at `split` or by this process alone."""
+    target, source = load.target, load.source
+    reading = (TwoParts(source, split, target.shape, load.batch_size, MAX_PROBLEMS,
+                         lambda found: _bad_records([f"{source.path}:{line}: {text}" for line, text in found], source, target))
+               if split is not None else None)
+    done = reading.done if reading is not None else source.done
+
+    def on_batch(rows: int) -> None:
+        if load.progress is not None:
+            load.progress.reading(rows, done(), source.total)
+
+    with reading if reading is not None else nullcontext():
+        chunks = reading.chunks() if reading is not None else encoded(_checked(load))
+        return copy_into_empty(target.conn, target.collection, chunks, on_batch)
 
 
 def _restore_index(load: _Load, deferred: bool) -> None:

@@ -1,7 +1,7 @@
-"""A large JSONL file read by two forked workers, a part each, while this process only sends.
+"""A large JSONL or CSV file read by two forked workers, a part each, while this process only sends.
 
 Parsing a vector's numbers is CPU work in one Python thread (~7 us for 384 with simdjson, plus
-the checks and the encoding), so one process reads a JSONL file about as fast as one core works
+the checks and the encoding), so one process reads a file about as fast as one core works
 through it, below what the server stores (benchmarks/load_rows.py measures both). A first load
 therefore cuts the file in two at a line start near the middle; each part is read by a worker
 that checks its records exactly as one process does (readers.py, RowBatch) and sends them as
@@ -14,9 +14,15 @@ Bad records are reported as one process reports them: the first MAX_PROBLEMS in 
 each with its line (a worker numbers its part's lines from 1 and tells how many it read, so the
 second part's numbers follow the first part's lines without counting them beforehand).
 
+A CSV record may span lines (a quoted cell holding a line end), so a line start is not always
+a record's: the second part's worker reads with the file's header, and the first part's, which
+reads from the file's start, tells whether its part ended inside a record. If it did, the cut
+was in the wrong place: the COPY is aborted (nothing is written) and the load reads the file in
+one process instead (SplitMisplaced).
+
 Only for a load into an empty collection (an upsert's staging keeps the file's order), of an
-uncompressed JSONL file of at least PARALLEL_BYTES, where processes can fork and there are two
-or more CPUs. Anything else reads in this process alone.
+uncompressed JSONL or CSV file of at least PARALLEL_BYTES, where processes can fork and there
+are two or more CPUs. Anything else reads in this process alone.
 """
 
 from __future__ import annotations
@@ -32,11 +38,15 @@ from typing import Callable, Iterator
 from vtopo.vectors.shape import VectorShape
 
 from .errors import LoadError
-from .readers import JsonlSource, Source
+from .readers import CsvSource, JsonlSource, Source
 
 PARALLEL_BYTES = 32 * 1024 * 1024  # below this (~9,000 lines of 384 numbers) the workers' start is not paid back
 _SCAN = 4 * 1024 * 1024  # bytes read at a time when looking for a line start
 _PIPE_BYTES = 1024 * 1024
+
+
+class SplitMisplaced(Exception):
+    """The cut between the parts fell inside a CSV record: read the file in one process."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,8 @@ class Split:
 
 def split_of(source: Source) -> Split | None:
     """Where to cut `source` in two, or None: read it in this process alone."""
-    if type(source) is not JsonlSource or source.start or source.stop is not None:
-        return None  # a part of a file already (a shard's rows: sharded.OwnedRows wraps the source)
+    if type(source) not in (JsonlSource, CsvSource) or source.start or source.stop is not None:
+        return None  # a part of a file already, or rows of a file (a shard's: sharded.OwnedRows)
     if source.path.suffix.lower() == ".gz" or (os.cpu_count() or 1) < 2:
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -77,11 +87,11 @@ class TwoParts:
     the parts that can hold the first ones are read; nothing more is yielded after the first
     problem (the COPY is aborted)."""
 
-    def __init__(self, source: JsonlSource, split: Split, shape: VectorShape, size: int, max_problems: int,
-                 problems: Callable[[list[tuple[int, str]]], Exception]) -> None:
+    def __init__(self, source: JsonlSource | CsvSource, split: Split, shape: VectorShape, size: int,
+                 max_problems: int, problems: Callable[[list[tuple[int, str]]], Exception]) -> None:
         self.path, self.shape, self.size = source.path, shape, size
         self.max_problems, self.problems = max_problems, problems
-        self.parts = ((0, split.offset), (split.offset, None))
+        self.parts = (source.part(0, split.offset), source.part(split.offset, None))  # CSV: the header read here
         self.read = [0, 0]  # bytes of each part read so far
 
     def done(self) -> int:
@@ -94,11 +104,11 @@ class TwoParts:
         only parses, never prints or touches the connection)."""
         context = multiprocessing.get_context("fork")
         self._pipes, self._workers = [], []
-        for start, stop in self.parts:
+        for part in self.parts:
             receiving, sending = context.Pipe(duplex=False)
             _widen(receiving)
             worker = context.Process(target=_read_part, daemon=True,
-                                     args=(self.path, start, stop, self.shape, self.size, self.max_problems, sending))
+                                     args=(part, self.shape, self.size, self.max_problems, sending))
             worker.start()
             sending.close()
             self._pipes.append(receiving)
@@ -117,7 +127,9 @@ class TwoParts:
         found: list[list[tuple[int, str]]] = [[], []]
         lines: list[int | None] = [None, None]  # each part's lines, once it has finished
         reading = dict(zip(self._pipes, range(2)))
-        while reading and len(found[0]) < self.max_problems:  # the first part's alone fill the report
+        # Until both have finished, or the first part's (finished: it may have ended inside a
+        # record, so its last problem may be the cut's) fill the report alone.
+        while reading and not (lines[0] is not None and len(found[0]) >= self.max_problems):
             for pipe in wait(list(reading)):
                 part = reading[pipe]
                 try:
@@ -128,7 +140,7 @@ class TwoParts:
                 kind = message[0]
                 if kind == "rows":
                     _, rows, data, done = message
-                    self.read[part] = done - self.parts[part][0]
+                    self.read[part] = done - self.parts[part].start
                     if not found[0] and not found[1]:
                         yield rows, data
                 elif kind == "problems":
@@ -136,7 +148,9 @@ class TwoParts:
                 elif kind == "failed":
                     raise LoadError(message[1], hint="check the file, then re-run: nothing was written")
                 else:  # done
-                    lines[part] = message[1]
+                    _, lines[part], clean = message
+                    if part == 0 and not clean:  # (the last part's unterminated record is the file's, read as csv reads it)
+                        raise SplitMisplaced(self.path)
                     del reading[pipe]
         if found[0] or found[1]:
             # The second part's lines follow the first part's (which has finished, or its own fill the report).
@@ -156,13 +170,11 @@ def _widen(pipe) -> None:
         pass  # another system, or a lower limit: narrower, as fast as it can be there
 
 
-def _read_part(path: Path, start: int, stop: int | None, shape: VectorShape, size: int, max_problems: int,
-               out) -> None:
+def _read_part(source: JsonlSource | CsvSource, shape: VectorShape, size: int, max_problems: int, out) -> None:
     """A worker: its part's records checked and encoded, or its problems, to `out`; then how
-    many lines it read."""
+    many lines it read, and whether it ended at a record's end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops this one
     try:
-        source = JsonlSource(path, start=start, stop=stop)
         found = 0
         for batch in source.batches(shape, size):
             batch.check_numbers()
@@ -173,12 +185,12 @@ def _read_part(path: Path, start: int, stop: int | None, shape: VectorShape, siz
                     break
             elif not found:
                 out.send(("rows", len(batch), batch.encode(None), source.done()))
-        out.send(("done", source.lines))
+        out.send(("done", source.lines, source.clean))
     except BrokenPipeError:
         pass  # the parent stopped (an error, Ctrl-C): nothing is waiting for the rest
     except OSError as error:  # the file went away or cannot be read: the parent says so
-        out.send(("failed", f"{path}: {error.strerror or error}"))
+        out.send(("failed", f"{source.path}: {error.strerror or error}"))
     except Exception as error:  # anything else: the parent stops the load with its words
-        out.send(("failed", f"{path}: reading part of it failed: {error}"))
+        out.send(("failed", f"{source.path}: reading part of it failed: {error}"))
     finally:
         out.close()

@@ -120,37 +120,40 @@ def json_problem(text: bytes | str, error: orjson.JSONDecodeError) -> str:
 
 
 class _TextSource(Source):
-    """JSONL and CSV: read in binary so the position in the (compressed) file is known."""
+    """JSONL and CSV: read in binary so the position in the (compressed) file is known.
 
-    def __init__(self, path: Path) -> None:
+    A source may be the part of a plain file from byte `start` (a line's first byte) to `stop`
+    (just after a line's end): parallel.py reads a large file in two. Its lines are numbered
+    from 1; `lines` is how many it has read, `clean` False when it ended inside a record."""
+
+    def __init__(self, path: Path, *, start: int = 0, stop: int | None = None) -> None:
         super().__init__(path)
         self._raw: BinaryIO | None = None
+        self.start, self.stop = start, stop
+        self.lines = 0
+        self.clean = True
 
     def done(self) -> int:
         return self._raw.tell() if self._raw is not None and not self._raw.closed else 0
+
+    def part(self, start: int, stop: int | None) -> "_TextSource":
+        """The same file's bytes from `start` to `stop`, read as this source reads them."""
+        return type(self)(self.path, start=start, stop=stop)
 
     def _open(self) -> tuple[BinaryIO, BinaryIO]:
         raw = open(self.path, "rb")
         self._raw = raw
         if self.path.suffix.lower() == ".gz":
             return raw, gzip.GzipFile(fileobj=raw, mode="rb")
+        if self.start or self.stop is not None:
+            raw.seek(self.start)
+            return raw, _Part(raw, self.stop)
         return raw, raw
 
 
 class JsonlSource(_TextSource):
-    """A JSONL file, or the part of it from byte `start` (a line's first byte) to `stop` (just
-    after a line's end; parallel.py), its lines numbered from 1; `lines`: how many were read."""
-
-    def __init__(self, path: Path, *, start: int = 0, stop: int | None = None) -> None:
-        super().__init__(path)
-        self.start, self.stop = start, stop
-        self.lines = 0
-
     def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         raw, stream = self._open()
-        if self.start or self.stop is not None:
-            raw.seek(self.start)
-            stream = _Part(raw, self.stop)
         with raw, stream:
             batch = RowBatch(shape)
             number = held = 0  # lines read; records and problems in the batch
@@ -216,12 +219,29 @@ def _add_line(batch: RowBatch, number: int, line: bytes) -> bool:
 
 
 class CsvSource(_TextSource):
+    """A CSV file; a part of it that does not start the file reads no header: `header` gives
+    the columns (the file's, read by header_index)."""
+
+    def __init__(self, path: Path, *, start: int = 0, stop: int | None = None,
+                 header: dict[str, int] | None = None) -> None:
+        super().__init__(path, start=start, stop=stop)
+        self.header = header
+
+    def part(self, start: int, stop: int | None) -> "CsvSource":
+        return CsvSource(self.path, start=start, stop=stop, header=self.header_index() if start else None)
+
+    def header_index(self) -> dict[str, int] | None:
+        """The file's columns by name (None: the file is empty); a bad header is a LoadError."""
+        with open(self.path, "rb") as raw:
+            return self._header(CsvRecords(gzip.GzipFile(fileobj=raw, mode="rb") if self.path.suffix.lower() == ".gz"
+                                           else raw))
+
     def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
         raw, stream = self._open()
         with raw, stream:
             records = CsvRecords(stream)
-            index = self._header(records)
+            index = self.header if self.header is not None else self._header(records)
             batch = RowBatch(shape)
             fast = FastReader(shape.dimension)
             reading = iter(records)
@@ -240,8 +260,10 @@ class CsvSource(_TextSource):
                     continue
                 _add_cells(batch, number, cells, index, fast)
                 if full(batch, size):
+                    self.lines = records.line
                     yield batch
                     batch = RowBatch(shape)
+            self.lines, self.clean = records.line, not records.unterminated
             if len(batch) or batch.problems:
                 yield batch
 
