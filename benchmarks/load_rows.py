@@ -7,23 +7,24 @@ Measures, for the same N random rows (384 dimensions by default):
 - the issue's floor beside it: the same COPY with the encoding timed too (the rows in
   memory as ids, a float matrix and metadata dicts, encoded a chunk at a time with NumPy
   while copying, one thread): what a client that parses nothing can reach;
-- `vtopo load` of the rows as JSONL (read by two processes, load/parallel.py, and once more by
-  one process alone), Parquet (fixed_size_list<float32>) and CSV into an
+- `vtopo load` of the rows as JSONL and CSV (each read by two worker processes, load/parallel.py,
+  and once more by one process alone) and Parquet (fixed_size_list<float32>) into an
   empty collection of the same shape (no vector index, no GIN index), as rows/s and
   as a ratio of the floor;
 - a first load (JSONL) into an empty HNSW collection against COPY + CREATE INDEX of the
   same rows with the same maintenance_work_mem and parallel workers; the index is
   checked valid and `vtopo plan` empty afterwards;
-- peak RSS of a load process (JSONL) and of the worker it forks to read part of a large file
-  (load/parallel.py), at N and at --rss-rows rows (default 10 N): the
+- peak RSS of a load process (JSONL) and of the workers it forks to read a large file's parts
+  (load/parallel.py; the larger of the two), at N and at --rss-rows rows (default 10 N): the
   reader streams the file, so it should not grow (the process's own VmHWM: ru_maxrss
   would include the benchmark's memory, which Linux carries over fork and exec);
 - the client parse ceiling (no database): the time to do nothing but parse the same files,
   in one process and in two at once (each over half the file's bytes, cut at a line start;
-  aggregate rows/s): JSONL as orjson.loads of every line (read in the loader's 256 KB blocks
-  and by plain binary line iteration), CSV through the csv module over the text and through
-  the loader's own reader (the vector cell cut out without csv), then orjson.loads of the
-  vector and metadata cells; one and two processes in turn. Beside the rows/s: the
+  aggregate rows/s): JSONL as simdjson's parse of every line and its vector's buffer (what the
+  loader does first) and as orjson.loads (its strict path), read in the loader's 256 KB blocks;
+  CSV through the csv module over the text, orjson.loads of both cells, and through the
+  loader's own reader (the vector cell cut out without csv), simdjson for the vector cell and
+  orjson for the metadata; one and two processes in turn. Beside the rows/s: the
   ratio to both floors, what `vtopo load` of that file reaches of it, and how two processes
   scale over one (2.0: two free CPUs; ~1.0: one), with a pure-Python loop for the CPUs alone.
   A load that parses in one process is no faster than that parse; one that splits it, no
@@ -88,7 +89,7 @@ print(json.dumps({"rows": report.rows, "read_s": report.read_seconds, "write_s":
 # Prints "ready" once set up and starts on a line from stdin, so processes run side by side.
 PARSER = """
 import csv, io, json, sys, time
-import orjson
+import orjson, simdjson
 from vtopo.load.csv_records import CsvRecords
 from vtopo.load.lines import read_lines
 reader, path, start, end = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -116,11 +117,14 @@ def jsonl_blocks(stream):
                 rows += 1
     return rows
 
-def jsonl_lines(stream):
+def jsonl_simd(stream):
+    parser = simdjson.Parser()
     rows = 0
-    for line in stream:
-        orjson.loads(line)
-        rows += 1
+    for lines in read_lines(stream):
+        for line in lines:
+            if line:
+                bytes(parser.parse(line)["vector"].as_buffer(of_type="d"))
+                rows += 1
     return rows
 
 def cells(records):
@@ -143,6 +147,18 @@ def csv_records(stream):
         records.header()
     return cells(row for _, row in records)
 
+def csv_records_simd(stream):
+    records = CsvRecords(stream)
+    if start == 0:
+        records.header()
+    parser = simdjson.Parser()
+    rows = 0
+    for _, row in records:
+        bytes(parser.parse(row[1]).as_buffer(of_type="d"))
+        orjson.loads(row[2])
+        rows += 1
+    return rows
+
 def loop(stream):
     total = 0
     for i in range(end):
@@ -158,10 +174,12 @@ rows = parse(stream)
 print(json.dumps({"rows": rows, "began": began, "ended": time.perf_counter()}))
 """
 # (label, parser in PARSER, file) of the parse ceilings: the loader's reading and the plainer one for each file.
-PARSES = [("orjson.loads of each line, the loader's 256 KB blocks", "jsonl_blocks", "jsonl"),
-          ("orjson.loads of each line, binary line iteration", "jsonl_lines", "jsonl"),
+PARSES = [("simdjson parse of each line and its vector's float64 buffer (the loader's parse), 256 KB blocks",
+           "jsonl_simd", "jsonl"),
+          ("orjson.loads of each line (the loader's strict path), 256 KB blocks", "jsonl_blocks", "jsonl"),
           ("csv module over the text, orjson.loads of vector and metadata", "csv_text", "csv"),
-          ("the loader's CSV reader (vector cell cut out), orjson.loads of both cells", "csv_records", "csv")]
+          ("the loader's CSV reader (vector cell cut out), simdjson for the vector, orjson for metadata",
+           "csv_records_simd", "csv")]
 LOOPS = 20_000_000  # iterations of the pure-Python loop: long enough that the two processes' start skew is noise
 
 
@@ -268,7 +286,7 @@ def load_settings(topology: Path, dsn: str, rows: int, dimension: int) -> dict[s
         return build_settings(conn, desired, rows, VectorShape(dimension).stored_bytes, BuildSettings())
 
 
-# The same load read by this process alone (load/parallel.py's split off): what two processes gain.
+# The same load read by this process alone (load/parallel.py's split off): what two workers gain.
 ONE_PROCESS = "import vtopo.load.parallel as parallel\nparallel.PARALLEL_BYTES = 1 << 62\n"
 
 
@@ -385,7 +403,7 @@ def main() -> None:
         raw_seconds = min(raw_copy(dsn, dimension, encoded) for _ in range(args.repeat))
         del encoded
         results = {}
-        for kind, path in [*files.items(), ("jsonl, one process", files["jsonl"])]:
+        for kind, path in [*files.items(), ("jsonl, one process", files["jsonl"]), ("csv, one process", files["csv"])]:
             runs = []
             for _ in range(args.repeat):
                 truncate(dsn, "vecs.bench")

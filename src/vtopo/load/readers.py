@@ -4,10 +4,12 @@ Each reader yields RowBatch-es of checked records (vtopo.vectors.batch) and
 never holds more than the batch it is on, so memory does not grow with the
 file. A record that cannot be read (bad JSON, missing key) or fails a check
 is a problem at its position in the batch, so the loader can report
-several at once. JSONL lines and CSV cells are parsed by orjson, the
-vectors packed to float64 by struct as each record is read (lines.py
+several at once. JSONL lines and CSV vector cells are parsed by simdjson
+where it reads them exactly as the strict path does (simd.py: the vector
+comes out as one float64 buffer); any other line or cell is read, and if
+bad worded, by orjson, the vectors packed to float64 by struct. lines.py
 reads a block of lines at a time, csv_records.py keeps the csv module off
-the vector cell); the numbers are checked and encoded for the whole batch
+the vector cell; the numbers are checked and encoded for the whole batch
 by NumPy.
 
 - JSONL: one object per line: {"id": "a", "vector": [0.1, ...], "metadata": {...}}
