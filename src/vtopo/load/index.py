@@ -150,15 +150,36 @@ class VectorIndexAround:
 
 def build_settings(conn: psycopg.Connection, index: CatalogObject, rows: int, vector_bytes: int,
                    given: BuildSettings) -> dict[str, str]:
-    """maintenance_work_mem: enough to hold the HNSW graph (so the build never spills), at least
-    the server's own value, at most MAX_AUTO_MEMORY; workers: the server's
+    """maintenance_work_mem: enough to hold the HNSW graph (so the build never spills) or what
+    pgvector requires for IVFFlat's k-means (below it the build is refused), at least the
+    server's own value, at most MAX_AUTO_MEMORY; workers: the server's
     max_parallel_maintenance_workers, within max_parallel_workers. Both settable."""
     [server] = fetch_all(conn, "load/maintenance_settings")
     memory = given.maintenance_work_mem
     if memory is None:
         spec = index.spec_dict
-        per_row = vector_bytes + 2 * spec["params"].get("m", 0) * 16 + 200
-        wanted = int(rows * per_row * 1.25) if spec["method"] == "hnsw" else 0
+        if spec["method"] == "hnsw":
+            wanted = int(rows * (vector_bytes + 2 * spec["params"].get("m", 0) * 16 + 200) * 1.25)
+        elif spec["method"] == "ivfflat":
+            wanted = int(ivfflat_memory(rows, spec["params"]["lists"], vector_bytes,
+                                        halfvec=spec["opclass"].startswith("halfvec")) * 1.1) + (1 << 20)
+        else:
+            wanted = 0
         memory = f"{max(server['memory'], min(wanted, MAX_AUTO_MEMORY)) // 1024}kB"
     workers = given.workers if given.workers is not None else min(server["workers"], server["worker_cap"])
     return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": str(workers)}
+
+
+def ivfflat_memory(rows: int, lists: int, vector_bytes: int, *, halfvec: bool = False) -> int:
+    """Bytes pgvector requires of maintenance_work_mem to build an IVFFlat index over `rows`
+    (its ComputeCenters and ElkanKmeans, 0.8): 50 samples per list (at least 10,000) and, for
+    k-means, a float per sample and list, a float per pair of lists, and the centers."""
+    item = (vector_bytes + 7) // 8 * 8  # MAXALIGN of one stored vector
+    room = max(lists * 50, 10_000)  # samples allocated for (pgvector caps it by the table's pages: less, never more)
+    samples = min(room, rows)
+    needed = room * item
+    if samples <= lists:  # too few rows for k-means: centers are picked, nothing more is allocated
+        return needed
+    aggregate = lists * (2 * vector_bytes - 8) if halfvec else 0  # halfvec centers are summed as float4
+    return (needed + 2 * lists * item + aggregate + 4 * samples * lists + 4 * lists * lists
+            + 4 * (2 * samples + 3 * lists))

@@ -302,6 +302,13 @@ def _write(load: _Load, staging: Staging) -> None:
                               hint=_RESUME + _index_note(deferred)) from None
 
 
+_BUILD_HINT = "run vtopo apply (or this load again) to build it"
+# pgvector refuses an IVFFlat build whose k-means does not fit maintenance_work_mem (program_limit_exceeded).
+_BUILD_MEMORY_HINT = ("the build needs more maintenance_work_mem than it was given (vtopo sizes it from the rows, "
+                      "at most 1 GB): load again with --maintenance-work-mem (say 2GB), or set "
+                      "index.build.maintenance_work_mem for the collection and run vtopo apply")
+
+
 def _build_index(load: _Load, loaded: int) -> str | None:
     """The vector index, if the load set it aside or an earlier cut load left it absent or invalid."""
     index, target = load.index, load.target
@@ -315,8 +322,8 @@ def _build_index(load: _Load, loaded: int) -> str | None:
     except psycopg.Error as error:
         cause = target.describe(error)
         raise LoadError(f"{cause.message}\nthe rows are written; building the vector index {index.name} failed",
-                        hint="run vtopo apply (or this load again) to build it") from None
+                        hint=_BUILD_MEMORY_HINT if error.sqlstate == "54000" else _BUILD_HINT) from None
     except KeyboardInterrupt:
         raise LoadInterrupted(f"interrupted while building the vector index {index.name}; the rows are written",
-                              hint="run vtopo apply (or this load again) to build it") from None
+                              hint=_BUILD_HINT) from None
     return index.name
