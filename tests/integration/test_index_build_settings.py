@@ -68,3 +68,21 @@ def test_build_settings_on_an_index_of_method_none_are_refused(built):
     built.write()
     result = built.plan(expect=1)
     assert "collections.reefs.index.build" in result.stderr and "method none builds none" in result.stderr
+
+
+def test_an_ivfflat_build_refused_for_memory_says_which_setting_gives_it_more(built):
+    # pgvector refuses an IVFFlat build whose samples (here ~2 MB) or k-means (~9 MB for 5,500
+    # rows and 400 lists) do not fit maintenance_work_mem; apply names the topology key that
+    # gives the build more.
+    fill_random(built.db("pod1"), "reefs", 5000, DIMENSION, prefix="more")
+    ivfflat = {"method": "ivfflat", "lists": 400}
+    built.collections["reefs"]["index"] = {**ivfflat, "build": {"maintenance_work_mem": "1MB"}}
+    built.write()
+    refused = built.apply_auto(expect=1)
+    assert "memory required is" in refused.stderr and "index.build.maintenance_work_mem" in refused.stderr
+    built.collections["reefs"]["index"] = {**ivfflat, "build": {"maintenance_work_mem": "32MB"}}
+    built.write()
+    built.apply_auto()
+    built.assert_plan_empty()
+    (index,) = vector_indexes(built.db("pod1"), "reefs")
+    assert index["valid"] and "lists=400" in index["options"]

@@ -203,6 +203,9 @@ def _run_database(
                 outcome.cleanup = _drop_unfinished(conn, building)
             return outcome
         text = error.message if isinstance(error, PlanError) else server_message(error)
+        if isinstance(error, psycopg.Error) and error.sqlstate == "54000" and "maintenance_work_mem" in text:
+            # pgvector refuses an IVFFlat build whose k-means does not fit: "memory required is N MB, ..."
+            text += " (give the collection's index.build.maintenance_work_mem at least that much)"
         if building:
             text += " (an interrupted concurrent build leaves an invalid index: the next apply drops and rebuilds it)"
         outcome.error = scrub(text, *secrets)
