@@ -193,6 +193,7 @@ def test_bad_csv_records_in_both_halves_read_as_one_process_reports_them(empty, 
         load(empty, path)
     assert split.value.message == alone.value.message and split.value.hint == alone.value.hint
     assert split.value.message.count("the vector has") == 3 and count(empty) == 0 and misplaced == []
+    assert split.value.hint.startswith('each row holds one record: cells under the header id,vector,metadata')
 
 
 def watch_misplaced(monkeypatch) -> list:

@@ -244,8 +244,7 @@ def _bad_records(problems: list[str], source: Source, target: Destination) -> Lo
     return LoadError(
         f"{source.path}: {count}{more}; nothing was written to collection {target.collection!r}\n"
         + "\n".join(problems),
-        hint=f"each {source.unit} holds one record: "
-        '{"id": "a", "vector": [0.1, ...], "metadata": {...}}; '
+        hint=f"each {source.unit} holds one record: {source.record_shape}; "
         f"collection {target.collection!r} takes {target.shape}",
     )
 

@@ -27,6 +27,7 @@ from .readers import FIELDS, Source, key_problem
 
 class ParquetSource(Source):
     unit = "row"
+    record_shape = "id (text or integer), vector (a list of numbers), metadata (JSON text or a struct)"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)

@@ -49,6 +49,7 @@ class Source:
     """A file being read: batches, and how far along it is (for the progress display)."""
 
     unit = "line"
+    record_shape = '{"id": "a", "vector": [0.1, ...], "metadata": {...}}'  # what one record looks like (hints)
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -223,6 +224,9 @@ def _add_line(batch: RowBatch, number: int, line: bytes) -> bool:
 class CsvSource(_TextSource):
     """A CSV file; a part of it that does not start the file reads no header: `header` gives
     the columns (the file's, read by header_index)."""
+
+    unit = "row"
+    record_shape = 'cells under the header id,vector,metadata: a,"[0.1, ...]","{""k"": 1}"'
 
     def __init__(self, path: Path, *, start: int = 0, stop: int | None = None,
                  header: dict[str, int] | None = None) -> None:

@@ -25,7 +25,7 @@ class OwnedRows(Source):
     def __init__(self, inner: Source, owner: Callable[[int], str], shard: str) -> None:
         super().__init__(inner.path)
         self.inner, self.owner, self.shard = inner, owner, shard
-        self.unit = inner.unit
+        self.unit, self.record_shape = inner.unit, inner.record_shape
 
     @property
     def total(self) -> int:
