@@ -238,9 +238,9 @@ class CsvSource(_TextSource):
 
     def header_index(self) -> dict[str, int] | None:
         """The file's columns by name (None: the file is empty); a bad header is a LoadError."""
-        with open(self.path, "rb") as raw:
-            return self._header(CsvRecords(gzip.GzipFile(fileobj=raw, mode="rb") if self.path.suffix.lower() == ".gz"
-                                           else raw))
+        raw, stream = CsvSource(self.path)._open()  # the whole file, from its first byte
+        with raw, stream:
+            return self._header(CsvRecords(stream))
 
     def batches(self, shape: VectorShape, size: int) -> Iterator[RowBatch]:
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
