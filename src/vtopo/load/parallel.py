@@ -139,7 +139,8 @@ class TwoParts:
                                     hint="check the file, then re-run: nothing was written") from None
                 kind = message[0]
                 if kind == "rows":
-                    _, rows, data, done = message
+                    _, rows, done = message
+                    data = pipe.recv_bytes()  # the tuples follow unpickled (a copy less on each side)
                     self.read[part] = done - self.parts[part].start
                     if not found[0] and not found[1]:
                         yield rows, data
@@ -184,7 +185,8 @@ def _read_part(source: JsonlSource | CsvSource, shape: VectorShape, size: int, m
                 if found >= max_problems:
                     break
             elif not found:
-                out.send(("rows", len(batch), batch.encode(None), source.done()))
+                out.send(("rows", len(batch), source.done()))
+                out.send_bytes(batch.encode(None))
         out.send(("done", source.lines, source.clean))
     except BrokenPipeError:
         pass  # the parent stopped (an error, Ctrl-C): nothing is waiting for the rest
