@@ -32,7 +32,6 @@ import os
 import signal
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from pathlib import Path
 from typing import Callable, Iterator
 
 from vtopo.vectors.shape import VectorShape
