@@ -143,6 +143,7 @@ def held_rows(applied) -> dict[str, tuple[list[float], dict]]:
 
 
 def from_csv(path) -> dict[str, tuple[list[float], dict]]:
+    csv.field_size_limit(64 * 1024 * 1024)  # a record spread over 20,000 lines holds a long cell
     with path.open(newline="") as stream:
         return {row["id"]: (json.loads(row["vector"]), json.loads(row["metadata"])) for row in csv.DictReader(stream)}
 
@@ -164,19 +165,39 @@ def test_a_csv_first_load_read_by_two_processes_holds_every_row(empty, tmp_path,
     assert same_rows(held_rows(empty), from_csv(path))
 
 
-def test_a_csv_cut_inside_a_record_is_read_again_by_one_process(empty, tmp_path, split_small, monkeypatch):
+def test_a_csv_cut_goes_past_a_record_that_spans_lines(empty, tmp_path, split_small, monkeypatch):
     # One record in the middle spreads its metadata over more lines than all the others take: the
-    # line start after the middle is inside it. The first part's worker ends inside that record;
-    # the COPY is aborted and the file read by one process, every row as written.
+    # first line start after the middle is inside it. The cut goes to the first line after it
+    # that is a whole record, so no part starts inside a record and nothing is read twice.
     path = write_csv(tmp_path / "v.csv", 200, spread=lambda i: 20_000 if i == 100 else 0)
     data = path.read_bytes()
-    inside = data.index(b'"k0"'), data.index(b'"k19999"')
-    assert inside[0] < parallel.split_of(open_source(path)).offset < inside[1]
+    long_record = data.index(b'"k0"'), data.index(b'"k19999"')
+    assert long_record[0] < len(data) // 2 < long_record[1] < parallel.split_of(open_source(path)).offset
+    misplaced = watch_misplaced(monkeypatch)
+    assert load(empty, path, batch_size=16).rows == 200 and misplaced == []
+    assert same_rows(held_rows(empty), from_csv(path))
+
+
+def test_a_csv_cut_inside_a_record_after_all_is_read_again_by_one_process(empty, tmp_path, split_small, monkeypatch):
+    # A malformed file can mislead the cut (here: any line taken for a record's start). The first
+    # part's worker ends inside the long record; the COPY is aborted and the file read by one
+    # process, every row as written.
+    monkeypatch.setattr(parallel, "starts_a_record", lambda line: True)
+    path = write_csv(tmp_path / "v.csv", 200, spread=lambda i: 20_000 if i == 100 else 0)
+    data = path.read_bytes()
+    assert data.index(b'"k0"') < parallel.split_of(open_source(path)).offset < data.index(b'"k19999"')
     misplaced = watch_misplaced(monkeypatch)
     report = load(empty, path, batch_size=16)
     assert report.rows == 200 and misplaced == [path]
     assert same_rows(held_rows(empty), from_csv(path))
     assert len(held_rows(empty)["d100"][1]) == 20_001
+
+
+def test_a_csv_whose_records_all_span_lines_is_read_by_one_process(tmp_path, split_small):
+    path = write_csv(tmp_path / "v.csv", 300, spread=lambda i: 3)
+    assert parallel.split_of(open_source(path)) is None
+    plain = write_csv(tmp_path / "plain.csv", 300)
+    assert parallel.split_of(open_source(plain)) is not None
 
 
 def test_bad_csv_records_in_both_halves_read_as_one_process_reports_them(empty, tmp_path, monkeypatch):

@@ -8,7 +8,8 @@ line, and any record spanning lines, goes to csv itself, so every record
 reads exactly as `csv.reader` over the file (newline="") reads it.
 
 The cut is safe when: nothing before the cell holds a quote (so every comma
-there separates cells, and the cell's number is the commas counted), the
+there separates cells, and the cell's number is the commas counted; the cell
+may be the first), the
 cell is `"[...]"` with no quote inside (so its closing quote is the first
 one), and a comma or the line's end follows it. The rest is then parsed with
 a stand-in cell by a strict reader (or, holding no quote at all, split at
@@ -23,7 +24,8 @@ from typing import BinaryIO, Iterator
 
 from .lines import read_lines_universal
 
-_OPEN = ',"['
+_OPEN = ',"['  # a vector cell after another cell
+_FIRST = '"['  # ... or at the line's start
 
 
 class CsvRecords:
@@ -80,19 +82,32 @@ def _numbered(blocks: Iterator[list[bytes]]) -> Iterator[tuple[int, bytes]]:
             yield number, line
 
 
+def starts_a_record(line: bytes) -> bool:
+    """True if a physical line is a whole record the shortcut reads (its vector cell `"[...]"`
+    cut out). Its first quote opens that cell, and nothing before it is quoted, so in a
+    well-formed file the line starts outside any quoted cell: a record starts there."""
+    try:
+        return _cut(line.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return False
+
+
 def _cut(line: str) -> list[str] | None:
     """The line's cells with the vector cell cut out by position, or None: let csv read it."""
-    start = line.find(_OPEN)
-    if start < 0 or '"' in line[:start]:
-        return None
-    close = line.find('"', start + 2)  # the cell's closing quote, if nothing inside is a quote
+    if line.startswith(_FIRST):
+        quote, head = 0, ""  # the vector is the first cell
+    else:
+        comma = line.find(_OPEN)
+        if comma < 0 or '"' in line[:comma]:
+            return None
+        quote, head = comma + 1, line[:comma + 1]  # head: the cells before it, with its comma
+    close = line.find('"', quote + 1)  # the cell's closing quote, if nothing inside is a quote
     if close < 0 or line[close - 1] != "]":
         return None
-    end = close - 1
     after = line[close + 1:]
     if after and after[0] != "," and after not in ("\n", "\r", "\r\n"):
         return None
-    rest = line[:start] + ",V" + after
+    rest = head + "V" + after
     body = rest.rstrip("\r\n")  # a physical line: at most one line end, at its end
     if '"' in body or "\r" in body or "\n" in body or "\x00" in body:
         try:  # quotes (or a character csv may treat apart): csv decides
@@ -101,5 +116,5 @@ def _cut(line: str) -> list[str] | None:
             return None
     else:
         cells = body.split(",")  # no quote: every comma separates cells, as csv.reader splits them
-    cells[line.count(",", 0, start) + 1] = line[start + 2:end + 1]
+    cells[head.count(",")] = line[quote + 1:close]
     return cells

@@ -15,10 +15,13 @@ each with its line (a worker numbers its part's lines from 1 and tells how many 
 second part's numbers follow the first part's lines without counting them beforehand).
 
 A CSV record may span lines (a quoted cell holding a line end), so a line start is not always
-a record's: the second part's worker reads with the file's header, and the first part's, which
-reads from the file's start, tells whether its part ended inside a record. If it did, the cut
-was in the wrong place: the COPY is aborted (nothing is written) and the load reads the file in
-one process instead (SplitMisplaced).
+a record's. The cut is at the first line after the middle that is a whole record as the reader's
+shortcut reads it (csv_records.starts_a_record: in a well-formed file such a line starts outside
+any quoted cell); none within _SEARCH bytes (every record spans lines), and the file is read
+in one process. The second part's worker reads with the file's header, and the first part's,
+which reads from the file's start, tells whether its part ended inside a record (a malformed
+file can still mislead the cut). If it did, the COPY is aborted (nothing is written) and the
+load reads the file in one process instead (SplitMisplaced).
 
 Only for a load into an empty collection (an upsert's staging keeps the file's order), of an
 uncompressed JSONL or CSV file of at least PARALLEL_BYTES, where processes can fork and there
@@ -36,11 +39,12 @@ from typing import Callable, Iterator
 
 from vtopo.vectors.shape import VectorShape
 
+from .csv_records import starts_a_record
 from .errors import LoadError
 from .readers import CsvSource, JsonlSource, Source
 
 PARALLEL_BYTES = 32 * 1024 * 1024  # below this (~9,000 lines of 384 numbers) the workers' start is not paid back
-_SCAN = 4 * 1024 * 1024  # bytes read at a time when looking for a line start
+_SEARCH = 8 * 1024 * 1024  # bytes after the middle searched for where the second part starts
 _PIPE_BYTES = 1024 * 1024
 
 
@@ -64,19 +68,17 @@ def split_of(source: Source) -> Split | None:
     size = source.path.stat().st_size
     if size < PARALLEL_BYTES:
         return None
+    jsonl = type(source) is JsonlSource
     with open(source.path, "rb") as file:
         file.seek(size // 2)
-        skipped = 0
-        while True:
-            block = file.read(_SCAN)
-            end = block.find(b"\n")
-            if end >= 0 or not block:
-                break
-            skipped += len(block)
-    if end < 0:
-        return None  # no line starts after the middle
-    offset = size // 2 + skipped + end + 1
-    return Split(offset) if offset < size else None
+        at_line_start = False  # the middle is inside a line: its rest is skipped
+        while file.tell() < min(size, size // 2 + _SEARCH):
+            offset = file.tell()
+            line = file.readline(_SEARCH)
+            if at_line_start and (jsonl or starts_a_record(line)):
+                return Split(offset)
+            at_line_start = line.endswith(b"\n")
+    return None  # no line (CSV: no record) starts soon enough after the middle
 
 
 class TwoParts:
