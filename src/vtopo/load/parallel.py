@@ -161,9 +161,8 @@ class TwoParts:
 
 
 def _widen(pipe) -> None:
-    """A pipe as wide as Linux lets a process make it (1 MB by default, against 64 KB): each
-    read of a batch's ~3 MB then takes the GIL a few times, not fifty (in a process whose main
-    thread parses, each take waits for it to let go)."""
+    """A pipe as wide as Linux lets a process make it (1 MB by default, against 64 KB): a
+    batch's ~3 MB then passes in a few reads and writes, not fifty."""
     try:
         import fcntl
 

@@ -107,10 +107,6 @@ def key_problem(keys: Any) -> str | None:
     return None
 
 
-def full(batch: RowBatch, size: int) -> bool:
-    return len(batch) + len(batch.problems) >= size
-
-
 def json_problem(text: bytes | str, error: orjson.JSONDecodeError) -> str:
     """orjson's message and the 1-based character column of the error (its `pos` counts characters)."""
     if isinstance(text, bytes):
@@ -249,6 +245,7 @@ class CsvSource(_TextSource):
             records = CsvRecords(stream)
             index = self.header if self.header is not None else self._header(records)
             batch = RowBatch(shape)
+            held = 0  # records and problems in the batch
             fast = FastReader(shape.dimension)
             reading = iter(records)
             while index is not None:
@@ -264,11 +261,12 @@ class CsvSource(_TextSource):
                     break
                 if not any(cells) or not any(cell.strip() for cell in cells):
                     continue
-                _add_cells(batch, number, cells, index, fast)
-                if full(batch, size):
+                _add_cells(batch, number, cells, index, fast)  # a record or a problem
+                held += 1
+                if held == size:
                     self.lines = records.line
                     yield batch
-                    batch = RowBatch(shape)
+                    batch, held = RowBatch(shape), 0
             self.lines, self.clean = records.line, not records.unterminated
             if len(batch) or batch.problems:
                 yield batch

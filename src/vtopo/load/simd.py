@@ -37,7 +37,7 @@ class FastReader:
 
     def jsonl_record(self, line: bytes) -> tuple[bytes, bytes, bytes] | None:
         """The COPY bytes of a JSONL line's id, its vector as float64 and its jsonb metadata, or
-        None: the strict path reads the line. (Inlined: it runs for every line of a load.)"""
+        None: the strict path reads the line."""
         try:
             record = self._parse(line)
             if type(record) is not _OBJECT:
@@ -47,10 +47,10 @@ class FastReader:
             # Exactly id, vector and perhaps metadata, each once (orjson keeps a repeated key's last value).
             if len(record) != (3 if metadata is not None or "metadata" in record else 2):
                 return None
-            if type(vector) is not _ARRAY or (type(row_id) is not str and type(row_id) is not int):
+            if type(row_id) is not str and type(row_id) is not int:
                 return None
-            floats = bytes(vector.as_buffer(of_type="d"))  # TypeError for a string, null, boolean or object
-            if len(floats) != self._bytes:
+            floats = self._floats(vector)
+            if floats is None:
                 return None
             if type(metadata) is _OBJECT:
                 metadata = metadata.as_dict()
@@ -81,6 +81,7 @@ class FastReader:
             return self._parser.parse(text)
 
     def _floats(self, vector: Any) -> bytes | None:
+        """A vector array's numbers as float64 bytes, or None: not an array, or not the collection's length."""
         if type(vector) is not _ARRAY:
             return None
         floats = bytes(vector.as_buffer(of_type="d"))  # TypeError for a string, null, boolean or object

@@ -136,7 +136,6 @@ class Mover:
                 conn.execute(statement)
             conn.commit()
 
-
     @contextmanager
     def _refusals(self, database: str, collection: str) -> Iterator[None]:
         """A statement a database refused (a lock it waited for too long, a shard gone) as one
